@@ -1,0 +1,500 @@
+import { memoryMaintenance } from './maintenance.js'
+import { CheckRunner, type RunnerDefaults } from './runner.js'
+import { describeValue } from './sanitize.js'
+import type {
+  CheckDefinition,
+  CheckResult,
+  EvaluateOptions,
+  HealthReport,
+  LifecycleState,
+  MaintenanceState,
+  MaintenanceStore,
+  Probe,
+  Status,
+} from './types.js'
+import { oneOf, positiveInteger, positiveNumber, stringOption } from './validate.js'
+
+export interface HealthOptions {
+  /** Checks to start with; more can be added with `health.add()`. Default: none. */
+  checks?: readonly CheckDefinition[]
+  /**
+   * Deadline of a check run when the check sets none, in ms. Default: 800, so that a readiness request
+   * is answered within 1 s (Kubernetes' default probe timeout) even when a dependency hangs.
+   */
+  defaultTimeoutMs?: number
+  /** How long a result is reused when the check sets no `cacheTtlMs`, in ms. Default: 1000. */
+  defaultCacheTtlMs?: number
+  /** IETF `version` of the service. Default: none. */
+  version?: string
+  /** IETF `releaseId`. Default: none. */
+  releaseId?: string
+  /** IETF `serviceId`. Default: none. */
+  serviceId?: string
+  /** IETF `description`. Default: none. */
+  description?: string
+  /** Where the maintenance flag lives. Default: `memoryMaintenance()`. */
+  maintenance?: MaintenanceStore
+  /**
+   * `'auto'`: startup completes once the checks tagged `startup` pass (at once when there are none).
+   * `'manual'`: startup completes when `health.markStarted()` is called. Default: `'auto'`.
+   */
+  startup?: 'auto' | 'manual'
+  /** Consecutive 503s each load-balancer prober must have seen before a drain counts as confirmed. Default: 2. */
+  unhealthyThreshold?: number
+  /** A prober not seen for this long no longer holds up drain confirmation, in ms. Default: 60000. */
+  proberTtlMs?: number
+  /** Receives errors thrown by event listeners and store callbacks. Default: `process.emitWarning`. */
+  onError?: (error: unknown) => void
+}
+
+export interface CheckChangeEvent {
+  name: string
+  previous: Status | undefined
+  current: Status
+  result: CheckResult
+}
+
+export interface StatusChangeEvent {
+  probe: 'ready'
+  previous: Status
+  current: Status
+}
+
+export interface Prober {
+  id: string
+  consecutive503: number
+  lastSeen: string
+}
+
+export interface DrainStatus {
+  /** True while maintenance is on or a shutdown drains the instance. */
+  draining: boolean
+  /** Every recently seen prober has seen `unhealthyThreshold` consecutive 503s (or none is around). */
+  drained: boolean
+  probers: Prober[]
+}
+
+export interface MaintenanceStatus extends MaintenanceState, DrainStatus {}
+
+interface ProberState {
+  consecutive503: number
+  lastSeen: number
+}
+
+const MAX_PROBERS = 256
+
+/** A set of checks, the lifecycle of the instance, and its maintenance flag. Create with `createHealth()`. */
+export class Health {
+  readonly version: string | undefined
+  readonly releaseId: string | undefined
+  readonly serviceId: string | undefined
+  readonly description: string | undefined
+  readonly unhealthyThreshold: number
+  readonly proberTtlMs: number
+
+  readonly #defaults: RunnerDefaults
+  readonly #runners = new Map<string, CheckRunner>()
+  readonly #maintenance: MaintenanceStore
+  readonly #startupMode: 'auto' | 'manual'
+  readonly #onError: (error: unknown) => void
+  readonly #checkListeners = new Set<(event: CheckChangeEvent) => void>()
+  readonly #statusListeners = new Set<(event: StatusChangeEvent) => void>()
+  readonly #probers = new Map<string, ProberState>()
+  readonly #reportCache = new Map<string, HealthReport>()
+  readonly #unsubscribeMaintenance: (() => void) | undefined
+  #started = false
+  #draining = false
+  #stopped = false
+  #generation = 0
+  #lastReadyStatus: Status | undefined
+
+  constructor(options: HealthOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`Expected options to be an object, got ${describeValue(options)}`)
+    }
+    this.#defaults = {
+      timeoutMs: positiveNumber('defaultTimeoutMs', options.defaultTimeoutMs ?? 800),
+      cacheTtlMs: positiveNumber('defaultCacheTtlMs', options.defaultCacheTtlMs ?? 1000),
+    }
+    this.version = stringOption('version', options.version)
+    this.releaseId = stringOption('releaseId', options.releaseId)
+    this.serviceId = stringOption('serviceId', options.serviceId)
+    this.description = stringOption('description', options.description)
+    this.unhealthyThreshold = positiveInteger('unhealthyThreshold', options.unhealthyThreshold ?? 2)
+    this.proberTtlMs = positiveNumber('proberTtlMs', options.proberTtlMs ?? 60_000)
+    this.#startupMode = oneOf('startup', options.startup, ['auto', 'manual'], 'auto')
+    this.#onError =
+      options.onError ??
+      ((error) => process.emitWarning(`healthgate listener error: ${error instanceof Error ? error.message : String(error)}`))
+    const store = options.maintenance ?? memoryMaintenance()
+    if (typeof store?.read !== 'function' || typeof store.set !== 'function') {
+      throw new TypeError('Expected `maintenance` to be a MaintenanceStore with `read()` and `set()`')
+    }
+    this.#maintenance = store
+    if (options.checks !== undefined && !Array.isArray(options.checks)) {
+      throw new TypeError(`Expected \`checks\` to be an array, got ${describeValue(options.checks)}`)
+    }
+    // Validate everything before starting any background work.
+    const runners = (options.checks ?? []).map((definition) => this.#createRunner(definition))
+    const names = new Set<string>()
+    for (const runner of runners) {
+      if (names.has(runner.name)) throw new TypeError(`Duplicate check name "${runner.name}"`)
+      names.add(runner.name)
+    }
+    for (const runner of runners) this.#install(runner)
+    this.#unsubscribeMaintenance = store.subscribe?.(() => this.#changed())
+    this.#maybeAutoStart()
+  }
+
+  /** Adds a check. Throws a `TypeError` for an invalid definition or a duplicate name. */
+  add(definition: CheckDefinition): this {
+    if (this.#stopped) throw new Error('Cannot add a check to a closed health')
+    const runner = this.#createRunner(definition)
+    if (this.#runners.has(runner.name)) throw new TypeError(`Duplicate check name "${runner.name}"`)
+    this.#install(runner)
+    return this
+  }
+
+  /** Removes a check and releases what it owns. Resolves `false` when there was no such check. */
+  async remove(name: string): Promise<boolean> {
+    const runner = this.#runners.get(name)
+    if (!runner) return false
+    this.#runners.delete(name)
+    this.#changed()
+    await runner.close()
+    return true
+  }
+
+  /** Names of the registered checks. */
+  get checkNames(): string[] {
+    return [...this.#runners.keys()]
+  }
+
+  has(name: string): boolean {
+    return this.#runners.has(name)
+  }
+
+  get state(): LifecycleState {
+    if (this.#stopped) return 'stopped'
+    if (this.#draining || this.#maintenance.read().enabled) return 'draining'
+    return this.#started ? 'ready' : 'starting'
+  }
+
+  /** The current maintenance flag (synchronous, cheap). */
+  get maintenance(): MaintenanceState {
+    return this.#maintenance.read()
+  }
+
+  /** True once startup completed (see the `startup` option). */
+  get started(): boolean {
+    return this.#started
+  }
+
+  /** Completes startup: readiness is no longer 503 for `starting`. */
+  markStarted(): void {
+    if (this.#started) return
+    this.#started = true
+    this.#changed()
+  }
+
+  async enterMaintenance(reason?: string): Promise<void> {
+    if (reason !== undefined && typeof reason !== 'string') {
+      throw new TypeError(`Expected \`reason\` to be a string, got ${describeValue(reason)}`)
+    }
+    await this.#maintenance.set(true, reason)
+    this.#changed()
+  }
+
+  async leaveMaintenance(): Promise<void> {
+    await this.#maintenance.set(false)
+    this.#changed()
+  }
+
+  /** Starts draining for a shutdown: readiness answers 503 from the next request on, liveness stays 200. */
+  startDraining(): void {
+    if (this.#draining) return
+    this.#draining = true
+    this.#changed()
+  }
+
+  /** Evaluates the checks of one probe. Check failures never reject; unknown `exclude` names throw a `TypeError`. */
+  async evaluate(options: EvaluateOptions = {}): Promise<HealthReport> {
+    const probe = oneOf<Probe>('probe', options.probe, ['live', 'ready', 'startup'], 'ready')
+    const exclude = options.exclude ?? []
+    for (const name of exclude) {
+      if (!this.#runners.has(name)) throw new TypeError(`Unknown check "${name}" in \`exclude\``)
+    }
+    if (probe === 'startup') return this.#evaluateStartup(exclude)
+    if (probe === 'ready' && !this.#started) await this.#evaluateStartup([])
+    const maintenance = this.#maintenance.read()
+    const key = `${probe}|${exclude.join(',')}`
+    const now = performance.now()
+    const runners = this.#select(probe, exclude)
+    const cached = this.#reportCache.get(key)
+    if (cached && this.#isCurrent(cached, maintenance, runners, now)) return cached
+    const generation = this.#generation
+    const results = await this.#collect(runners, now)
+    const report = this.#aggregate(probe, results, maintenance)
+    // Only cache a report nothing changed under while it was being built.
+    if (generation === this.#generation) this.#cacheReport(key, report, generation)
+    return report
+  }
+
+  /** Evaluates one check by name, regardless of probes and maintenance. Throws a `TypeError` for an unknown name. */
+  async evaluateCheck(name: string): Promise<HealthReport> {
+    const runner = this.#runners.get(name)
+    if (!runner) throw new TypeError(`Unknown check "${name}"`)
+    const result = await runner.current(performance.now())
+    const status: Status = result.status === 'fail' && !runner.critical ? 'warn' : result.status
+    return {
+      status,
+      httpStatus: status === 'fail' ? 503 : 200,
+      probe: 'check',
+      state: this.state,
+      maintenance: this.#maintenance.read(),
+      checks: [result],
+    }
+  }
+
+  /** Subscribes to status changes of single checks. Returns a disposer. */
+  onCheckChange(listener: (event: CheckChangeEvent) => void): () => void {
+    this.#checkListeners.add(listener)
+    return () => this.#checkListeners.delete(listener)
+  }
+
+  /** Subscribes to changes of the aggregate readiness status (from cached results and maintenance). */
+  onStatusChange(listener: (event: StatusChangeEvent) => void): () => void {
+    this.#statusListeners.add(listener)
+    return () => this.#statusListeners.delete(listener)
+  }
+
+  /**
+   * Counts a readiness answer for drain confirmation. Called by the request handler with the prober's
+   * identity (remote address and User-Agent).
+   */
+  recordProbe(id: string, httpStatus: number): void {
+    const now = Date.now()
+    let prober = this.#probers.get(id)
+    if (!prober) {
+      if (this.#probers.size >= MAX_PROBERS) this.#evictProbers(now)
+      prober = { consecutive503: 0, lastSeen: now }
+      this.#probers.set(id, prober)
+    }
+    prober.lastSeen = now
+    prober.consecutive503 = httpStatus === 503 ? prober.consecutive503 + 1 : 0
+  }
+
+  /** Whether the load balancers have seen this instance down. */
+  drainStatus(): DrainStatus {
+    const now = Date.now()
+    const draining = this.state === 'draining' || this.#stopped
+    const probers: Prober[] = []
+    let drained = draining
+    for (const [id, prober] of this.#probers) {
+      if (now - prober.lastSeen > this.proberTtlMs) continue
+      probers.push({ id, consecutive503: prober.consecutive503, lastSeen: new Date(prober.lastSeen).toISOString() })
+      if (prober.consecutive503 < this.unhealthyThreshold) drained = false
+    }
+    return { draining, drained, probers }
+  }
+
+  /** Maintenance state plus drain confirmation, as `GET /health/maintenance` reports it. */
+  maintenanceStatus(): MaintenanceStatus {
+    return { ...this.#maintenance.read(), ...this.drainStatus() }
+  }
+
+  /**
+   * Resolves once the drain is confirmed or `maxMs` passed. Resolves `{ drained, waitedMs }`; never rejects.
+   */
+  async waitForDrain(options: { maxMs: number; pollMs?: number; signal?: AbortSignal }): Promise<{
+    drained: boolean
+    waitedMs: number
+  }> {
+    const maxMs = positiveNumber('maxMs', options.maxMs)
+    const pollMs = positiveNumber('pollMs', options.pollMs ?? 100)
+    const started = Date.now()
+    while (!this.drainStatus().drained && Date.now() - started < maxMs && !options.signal?.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, maxMs - (Date.now() - started))))
+    }
+    return { drained: this.drainStatus().drained, waitedMs: Date.now() - started }
+  }
+
+  /** Stops background refresh, releases what checks own, closes the maintenance store. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#stopped) return
+    this.#stopped = true
+    this.#changed()
+    this.#unsubscribeMaintenance?.()
+    const closing = [...this.#runners.values()].map((runner) => runner.close())
+    const results = await Promise.allSettled([...closing, this.#maintenance.close?.()])
+    for (const result of results) if (result.status === 'rejected') this.#onError(result.reason)
+    this.#checkListeners.clear()
+    this.#statusListeners.clear()
+    this.#reportCache.clear()
+  }
+
+  /** Bumped on every change that can alter a report; the handler keys its rendered bodies on reports. */
+  get generation(): number {
+    return this.#generation
+  }
+
+  #createRunner(definition: CheckDefinition): CheckRunner {
+    return new CheckRunner(definition, this.#defaults)
+  }
+
+  #install(runner: CheckRunner): void {
+    runner.onResult = (current, previous) => {
+      this.#generation++
+      if (previous?.status !== current.status) {
+        const event: CheckChangeEvent = {
+          name: current.name,
+          previous: previous?.status,
+          current: current.status,
+          result: current,
+        }
+        this.#emit(this.#checkListeners, event)
+      }
+      this.#emitReadyStatus()
+    }
+    this.#runners.set(runner.name, runner)
+    this.#changed()
+    if (!this.#stopped) runner.start()
+  }
+
+  #select(probe: Probe, exclude: readonly string[]): CheckRunner[] {
+    const selected: CheckRunner[] = []
+    for (const runner of this.#runners.values()) {
+      if (runner.tags.has(probe) && !exclude.includes(runner.name)) selected.push(runner)
+    }
+    return selected
+  }
+
+  #isCurrent(report: HealthReport, maintenance: MaintenanceState, runners: CheckRunner[], now: number): boolean {
+    if (reportGeneration.get(report) !== this.#generation) return false
+    const previous = report.maintenance
+    if (previous.enabled !== maintenance.enabled || previous.reason !== maintenance.reason) return false
+    if (previous.stale !== maintenance.stale) return false
+    for (const runner of runners) if (!runner.isFresh(now)) return false
+    return true
+  }
+
+  #cacheReport(key: string, report: HealthReport, generation: number): void {
+    reportGeneration.set(report, generation)
+    this.#reportCache.set(key, report)
+    // Bounded: `exclude` combinations come from request URLs.
+    if (this.#reportCache.size > 64) {
+      const oldest = this.#reportCache.keys().next().value
+      if (oldest !== undefined) this.#reportCache.delete(oldest)
+    }
+  }
+
+  async #collect(runners: CheckRunner[], now: number): Promise<CheckResult[]> {
+    let pending = false
+    const values = runners.map((runner) => {
+      const value = runner.current(now)
+      if (value instanceof Promise) pending = true
+      return value
+    })
+    return pending ? Promise.all(values) : (values as CheckResult[])
+  }
+
+  #aggregate(probe: Probe, results: CheckResult[], maintenance: MaintenanceState): HealthReport {
+    let status = aggregateStatus(results)
+    let output: string | undefined
+    if (probe === 'ready') {
+      if (this.#stopped) output = 'stopped'
+      else if (maintenance.enabled) output = 'maintenance'
+      else if (this.#draining) output = 'draining'
+      else if (!this.#started) output = 'starting'
+      if (output !== undefined) status = 'fail'
+    }
+    const report: HealthReport = {
+      status,
+      httpStatus: status === 'fail' ? 503 : 200,
+      probe,
+      state: this.state,
+      maintenance,
+      checks: results,
+    }
+    if (output !== undefined) report.output = output
+    return report
+  }
+
+  async #evaluateStartup(exclude: readonly string[]): Promise<HealthReport> {
+    const maintenance = this.#maintenance.read()
+    if (this.#started) return this.#aggregate('startup', [], maintenance)
+    const results = await this.#collect(this.#select('startup', exclude), performance.now())
+    const report = this.#aggregate('startup', results, maintenance)
+    if (report.status !== 'fail' && this.#startupMode === 'auto' && exclude.length === 0) this.markStarted()
+    if (!this.#started) {
+      report.status = 'fail'
+      report.httpStatus = 503
+      report.output = 'starting'
+    }
+    return report
+  }
+
+  #maybeAutoStart(): void {
+    if (this.#startupMode !== 'auto') return
+    for (const runner of this.#runners.values()) if (runner.tags.has('startup')) return
+    this.#started = true
+  }
+
+  #changed(): void {
+    this.#generation++
+    this.#emitReadyStatus()
+  }
+
+  #emitReadyStatus(): void {
+    if (this.#statusListeners.size === 0) return
+    const results: CheckResult[] = []
+    for (const runner of this.#runners.values()) {
+      if (runner.tags.has('ready') && runner.latest) results.push(runner.latest)
+    }
+    const report = this.#aggregate('ready', results, this.#maintenance.read())
+    const previous = this.#lastReadyStatus
+    this.#lastReadyStatus = report.status
+    if (previous !== undefined && previous !== report.status) {
+      this.#emit(this.#statusListeners, { probe: 'ready', previous, current: report.status })
+    }
+  }
+
+  #emit<T>(listeners: Set<(event: T) => void>, event: T): void {
+    for (const listener of listeners) {
+      try {
+        listener(event)
+      } catch (error) {
+        this.#onError(error)
+      }
+    }
+  }
+
+  #evictProbers(now: number): void {
+    for (const [id, prober] of this.#probers) {
+      if (now - prober.lastSeen > this.proberTtlMs) this.#probers.delete(id)
+    }
+    if (this.#probers.size >= MAX_PROBERS) {
+      const oldest = this.#probers.keys().next().value
+      if (oldest !== undefined) this.#probers.delete(oldest)
+    }
+  }
+}
+
+const reportGeneration = new WeakMap<HealthReport, number>()
+
+/** Any critical `fail` -> `fail`; otherwise any `warn` or non-critical `fail` -> `warn`; else `pass`. */
+export function aggregateStatus(results: readonly CheckResult[]): Status {
+  let status: Status = 'pass'
+  for (const result of results) {
+    if (result.status === 'fail') {
+      if (result.critical) return 'fail'
+      status = 'warn'
+    } else if (result.status === 'warn') status = 'warn'
+  }
+  return status
+}
+
+/** Creates a `Health`. Options are validated here: a `TypeError` names the offending option. */
+export function createHealth(options?: HealthOptions): Health {
+  return new Health(options)
+}

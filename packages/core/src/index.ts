@@ -1,0 +1,39 @@
+export {
+  CheckStillRunningError,
+  CheckTimeoutError,
+  HealthRequestError,
+  isCheckStillRunningError,
+  isCheckTimeoutError,
+  isHealthRequestError,
+} from './errors.js'
+export type {
+  DetailsMode,
+  HandlerOptions,
+  HeaderValue,
+  HealthHandler,
+  HealthRequest,
+  HealthResponse,
+} from './handler.js'
+export { createHandler, MAX_ADMIN_BODY_BYTES } from './handler.js'
+export type {
+  CheckChangeEvent,
+  DrainStatus,
+  HealthOptions,
+  MaintenanceStatus,
+  Prober,
+  StatusChangeEvent,
+} from './health.js'
+export { aggregateStatus, createHealth, Health } from './health.js'
+export { memoryMaintenance } from './maintenance.js'
+export type { NodeListener, TuneOptions } from './node.js'
+export {
+  createNodeListener,
+  toHealthRequest,
+  tuneForLoadBalancer,
+  writeHealthResponse,
+  writeInternalError,
+} from './node.js'
+export type { RenderedCheck, RenderedReport, RenderOptions } from './render.js'
+export { HEALTH_CONTENT_TYPE, toHealthJson } from './render.js'
+export { sanitizeOutput } from './sanitize.js'
+export type * from './types.js'

@@ -1,0 +1,94 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { createHandler, type HandlerOptions, type HealthHandler, type HealthResponse } from './handler.js'
+import type { Health } from './health.js'
+import { positiveNumber } from './validate.js'
+
+export type NodeListener = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => void
+
+/** Maps a Node request to the core handler's input. Adapters built on Node requests (Express) reuse it. */
+export function toHealthRequest(request: IncomingMessage, url = request.url ?? '/') {
+  return {
+    method: request.method ?? 'GET',
+    url,
+    headers: request.headers,
+    body: request,
+    remoteAddress: request.socket?.remoteAddress,
+  }
+}
+
+/** Writes a handler response to a Node response. */
+export function writeHealthResponse(response: ServerResponse, result: HealthResponse): void {
+  response.writeHead(result.status, result.headers)
+  response.end(result.body)
+}
+
+const INTERNAL_ERROR = JSON.stringify({ status: 500, error: 'Internal error' })
+
+/** Answers 500 without details: the handler never throws by design, this guards the guarantee. */
+export function writeInternalError(response: ServerResponse): void {
+  if (response.headersSent) {
+    response.destroy()
+    return
+  }
+  response.writeHead(500, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': String(Buffer.byteLength(INTERNAL_ERROR)),
+  })
+  response.end(INTERNAL_ERROR)
+}
+
+/**
+ * A `node:http` request listener serving the health routes. Requests outside the mount path go to
+ * `next` when given (connect-style), else get a plain 404.
+ */
+export function createNodeListener(
+  health: Health,
+  options?: HandlerOptions | HealthHandler,
+): NodeListener & { handler: HealthHandler } {
+  const handler = isHandler(options) ? options : createHandler(health, options)
+  const listener = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => {
+    handler.handle(toHealthRequest(request)).then(
+      (result) => {
+        if (result) writeHealthResponse(response, result)
+        else if (next) next()
+        else {
+          response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '9' })
+          response.end('Not Found')
+        }
+      },
+      () => writeInternalError(response),
+    )
+  }
+  return Object.assign(listener, { handler })
+}
+
+function isHandler(value: unknown): value is HealthHandler {
+  return typeof value === 'object' && value !== null && typeof (value as HealthHandler).handle === 'function'
+}
+
+export interface TuneOptions {
+  /** The load balancer's idle timeout in seconds (AWS ALB: 60). Default: 60. */
+  idleTimeoutSeconds?: number
+}
+
+/**
+ * Keeps Node from closing keep-alive connections before the load balancer does. Node's 5 s
+ * `keepAliveTimeout` under a balancer with a 60 s idle timeout makes the balancer reuse sockets Node
+ * already closed: intermittent 502s. Sets `keepAliveTimeout` above the idle timeout and
+ * `headersTimeout` above that.
+ */
+export function tuneForLoadBalancer<T extends Pick<Server, 'keepAliveTimeout' | 'headersTimeout'>>(
+  server: T,
+  options: TuneOptions = {},
+): T {
+  const idle = positiveNumber('idleTimeoutSeconds', options.idleTimeoutSeconds ?? 60)
+  server.keepAliveTimeout = (idle + 5) * 1000
+  server.headersTimeout = server.keepAliveTimeout + 1000
+  const withRequestTimeout = server as T & { requestTimeout?: number }
+  // Node rejects a requestTimeout below headersTimeout; 0 (disabled) is fine.
+  if (withRequestTimeout.requestTimeout && withRequestTimeout.requestTimeout < server.headersTimeout) {
+    withRequestTimeout.requestTimeout = server.headersTimeout + 1000
+  }
+  return server
+}

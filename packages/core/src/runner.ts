@@ -1,0 +1,290 @@
+import { CheckStillRunningError, CheckTimeoutError } from './errors.js'
+import { describeValue, sanitizeOutput } from './sanitize.js'
+import type { CheckDefinition, CheckOutcome, CheckResult, Measurement, Probe, Status } from './types.js'
+import { booleanOption, optionalPositiveNumber, positiveInteger, positiveNumber, stringOption } from './validate.js'
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
+const PROBES: readonly Probe[] = ['live', 'ready', 'startup']
+const JITTER = 0.1
+
+export interface RunnerDefaults {
+  timeoutMs: number
+  cacheTtlMs: number
+}
+
+/** The raw outcome of one run, before hysteresis. */
+interface RawResult {
+  status: Status
+  output?: string
+  observedValue?: unknown
+  observedUnit?: string
+  measurement?: string
+  measurements?: Record<string, Measurement>
+  durationMs: number
+}
+
+type Settled = { kind: 'ok'; value: unknown } | { kind: 'error'; error: unknown } | { kind: 'timeout' }
+
+/**
+ * Runs one check with the guarantees the rest of healthgate relies on: a hard deadline, at most one run
+ * in flight, results reused for `cacheTtlMs`, no new run while an abandoned one is still hung, and
+ * hysteresis between raw outcomes and the reported status.
+ */
+export class CheckRunner {
+  readonly name: string
+  readonly critical: boolean
+  readonly tags: ReadonlySet<Probe>
+  readonly timeoutMs: number
+  readonly cacheTtlMs: number
+  readonly intervalMs: number | undefined
+  readonly failureThreshold: number
+  readonly successThreshold: number
+  readonly componentType: string
+  readonly componentId: string | undefined
+  readonly measurement: string
+
+  /** Called whenever a run produced a new reported result. */
+  onResult: (current: CheckResult, previous: CheckResult | undefined) => void = () => {}
+
+  readonly #check: CheckDefinition['check']
+  readonly #close: CheckDefinition['close']
+  #result: CheckResult | undefined
+  #resultAt = Number.NEGATIVE_INFINITY
+  #inflight: Promise<CheckResult> | undefined
+  #hungSince: number | undefined
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #closed = false
+  #consecutiveFailures = 0
+  #consecutiveSuccesses = 0
+  readonly #pending: CheckResult
+
+  constructor(definition: CheckDefinition, defaults: RunnerDefaults) {
+    if (definition === null || typeof definition !== 'object') {
+      throw new TypeError(`Expected a check definition object, got ${describeValue(definition)}`)
+    }
+    const { name, check } = definition
+    if (typeof name !== 'string' || !NAME.test(name)) {
+      throw new TypeError(
+        `Expected check \`name\` to be 1-128 letters, digits, '.', '_' or '-', got ${describeValue(name)}`,
+      )
+    }
+    if (typeof check !== 'function') {
+      throw new TypeError(`Expected \`check\` of check "${name}" to be a function, got ${describeValue(check)}`)
+    }
+    if (definition.close !== undefined && typeof definition.close !== 'function') {
+      throw new TypeError(`Expected \`close\` of check "${name}" to be a function, got ${describeValue(definition.close)}`)
+    }
+    this.name = name
+    this.#check = check
+    this.#close = definition.close
+    this.critical = booleanOption('critical', definition.critical, true)
+    this.timeoutMs = positiveNumber('timeoutMs', definition.timeoutMs ?? defaults.timeoutMs)
+    this.cacheTtlMs = positiveNumber('cacheTtlMs', definition.cacheTtlMs ?? defaults.cacheTtlMs)
+    this.intervalMs = optionalPositiveNumber('intervalMs', definition.intervalMs)
+    this.failureThreshold = positiveInteger('failureThreshold', definition.failureThreshold ?? 1)
+    this.successThreshold = positiveInteger('successThreshold', definition.successThreshold ?? 1)
+    this.componentType = stringOption('componentType', definition.componentType) ?? 'component'
+    this.componentId = stringOption('componentId', definition.componentId)
+    this.measurement = stringOption('measurement', definition.measurement) ?? 'responseTime'
+    const tags = definition.tags ?? ['ready']
+    if (!Array.isArray(tags) || tags.some((tag) => !PROBES.includes(tag))) {
+      throw new TypeError(
+        `Expected \`tags\` of check "${name}" to be an array of 'live', 'ready', 'startup', got ${describeValue(tags)}`,
+      )
+    }
+    this.tags = new Set(tags)
+    this.#pending = this.#build({ status: 'fail', output: 'no result yet', durationMs: 0 }, 'fail')
+  }
+
+  /** Starts background refresh when `intervalMs` is set. */
+  start(): void {
+    if (this.intervalMs === undefined || this.#closed || this.#timer) return
+    this.#schedule(0)
+  }
+
+  /** The latest reported result, if any, without running anything. */
+  get latest(): CheckResult | undefined {
+    return this.#result
+  }
+
+  /** True when `current()` would answer from cache without running the check. */
+  isFresh(now: number): boolean {
+    return this.intervalMs !== undefined || (this.#result !== undefined && now - this.#resultAt < this.cacheTtlMs)
+  }
+
+  /**
+   * The result a request should see now: the cached one while fresh (or the latest background one),
+   * otherwise the result of a run, shared with every concurrent caller.
+   */
+  current(now: number): CheckResult | Promise<CheckResult> {
+    if (this.intervalMs !== undefined) return this.#result ?? this.#pending
+    if (this.#result !== undefined && now - this.#resultAt < this.cacheTtlMs) return this.#result
+    return this.run()
+  }
+
+  /** Runs the check now unless a run is in flight (then joins it) or an abandoned run is still hung. */
+  run(): Promise<CheckResult> {
+    if (this.#inflight) return this.#inflight
+    if (this.#hungSince !== undefined) {
+      const elapsed = Math.round(performance.now() - this.#hungSince)
+      const error = new CheckStillRunningError(`still running after ${elapsed} ms`)
+      return Promise.resolve(this.#record({ status: 'fail', output: error.message, durationMs: 0 }))
+    }
+    const inflight = this.#execute().then((raw) => {
+      this.#inflight = undefined
+      return this.#record(raw)
+    })
+    this.#inflight = inflight
+    return inflight
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = undefined
+    await this.#close?.()
+  }
+
+  async #execute(): Promise<RawResult> {
+    const started = performance.now()
+    const controller = new AbortController()
+    // An async wrapper turns a synchronous throw into a rejection.
+    const work = (async () => this.#check(controller.signal))()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const settled = await new Promise<Settled>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: 'timeout' }), this.timeoutMs)
+      work.then(
+        (value) => resolve({ kind: 'ok', value }),
+        (error: unknown) => resolve({ kind: 'error', error }),
+      )
+    }).finally(() => clearTimeout(timer))
+    const durationMs = Math.round((performance.now() - started) * 100) / 100
+
+    if (settled.kind === 'timeout') {
+      const error = new CheckTimeoutError(this.timeoutMs)
+      controller.abort(error)
+      // Until the abandoned run settles, no new run starts: a hung dependency must not pile up work.
+      this.#hungSince = started
+      work.then(
+        () => this.#clearHung(started),
+        () => this.#clearHung(started),
+      )
+      return { status: 'fail', output: error.message, durationMs }
+    }
+    if (settled.kind === 'error') {
+      const { error } = settled
+      const output =
+        error instanceof Error
+          ? sanitizeOutput(error) || error.name
+          : `check threw a non-Error value: ${sanitizeOutput(describeValue(error))}`
+      return { status: 'fail', output, durationMs }
+    }
+    return this.#fromOutcome(settled.value, durationMs)
+  }
+
+  #clearHung(started: number): void {
+    if (this.#hungSince === started) this.#hungSince = undefined
+  }
+
+  #fromOutcome(value: unknown, durationMs: number): RawResult {
+    if (value === undefined || value === null) return { status: 'pass', durationMs }
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      return {
+        status: 'fail',
+        output: `check resolved a malformed value: expected nothing or an object, got ${describeValue(value)}`,
+        durationMs,
+      }
+    }
+    const outcome = value as CheckOutcome
+    if (outcome.status !== undefined && outcome.status !== 'pass' && outcome.status !== 'warn') {
+      return {
+        status: 'fail',
+        output: `check resolved a malformed value: \`status\` must be 'pass' or 'warn' (throw to fail), got ${describeValue(outcome.status)}`,
+        durationMs,
+      }
+    }
+    if (outcome.measurements !== undefined && (typeof outcome.measurements !== 'object' || outcome.measurements === null)) {
+      return { status: 'fail', output: 'check resolved a malformed value: `measurements` must be an object', durationMs }
+    }
+    const raw: RawResult = { status: outcome.status ?? 'pass', durationMs }
+    if (outcome.output !== undefined) raw.output = sanitizeOutput(outcome.output)
+    if (outcome.observedValue !== undefined) {
+      raw.observedValue = outcome.observedValue
+      if (outcome.observedUnit !== undefined) raw.observedUnit = String(outcome.observedUnit)
+    }
+    if (typeof outcome.measurement === 'string') raw.measurement = outcome.measurement
+    if (outcome.measurements) raw.measurements = outcome.measurements
+    return raw
+  }
+
+  /** Applies hysteresis to a raw outcome and stores the reported result. */
+  #record(raw: RawResult): CheckResult {
+    const failed = raw.status === 'fail'
+    if (failed) {
+      this.#consecutiveFailures++
+      this.#consecutiveSuccesses = 0
+    } else {
+      this.#consecutiveSuccesses++
+      this.#consecutiveFailures = 0
+    }
+    const previous = this.#result
+    let status: Status = raw.status
+    let output = raw.output
+    if (previous !== undefined) {
+      if (previous.status === 'fail' && !failed && this.#consecutiveSuccesses < this.successThreshold) {
+        status = 'fail'
+        output = `recovering: ${this.#consecutiveSuccesses} of ${this.successThreshold} consecutive successes`
+      } else if (previous.status !== 'fail' && failed && this.#consecutiveFailures < this.failureThreshold) {
+        status = previous.status
+        output = `${this.#consecutiveFailures} of ${this.failureThreshold} consecutive failures: ${raw.output ?? ''}`
+      }
+    }
+    const result = this.#build({ ...raw, output }, status)
+    this.#result = result
+    this.#resultAt = performance.now()
+    try {
+      this.onResult(result, previous)
+    } catch {
+      // Listener errors are reported by the health that installed the listener.
+    }
+    return result
+  }
+
+  #build(raw: RawResult, status: Status): CheckResult {
+    const result: CheckResult = {
+      name: this.name,
+      status,
+      critical: this.critical,
+      componentType: this.componentType,
+      measurement: raw.measurement ?? this.measurement,
+      time: new Date().toISOString(),
+      durationMs: raw.durationMs,
+      consecutiveFailures: this.#consecutiveFailures,
+      consecutiveSuccesses: this.#consecutiveSuccesses,
+    }
+    if (this.componentId !== undefined) result.componentId = this.componentId
+    if (raw.observedValue !== undefined) {
+      result.observedValue = raw.observedValue
+      if (raw.observedUnit !== undefined) result.observedUnit = raw.observedUnit
+    } else if (raw.output !== 'no result yet') {
+      result.observedValue = raw.durationMs
+      result.observedUnit = 'ms'
+    }
+    if (raw.measurements) result.measurements = raw.measurements
+    if (raw.output) result.output = raw.output
+    return result
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#closed) return
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      void this.run().then(() => {
+        if (this.#closed || this.intervalMs === undefined) return
+        const jitter = 1 + (Math.random() * 2 - 1) * JITTER
+        this.#schedule(this.intervalMs * jitter)
+      })
+    }, delayMs)
+    this.#timer.unref?.()
+  }
+}
