@@ -75,7 +75,12 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     throw new TypeError(`Expected handler options to be an object, got ${describeValue(options)}`)
   }
   const path = normalizeMountPath(options.path ?? '/health')
-  const details = oneOf<DetailsMode>('details', options.details, ['never', 'authorized', 'always'], 'authorized')
+  const details = oneOf<DetailsMode>(
+    'details',
+    options.details,
+    ['never', 'authorized', 'always'],
+    'authorized',
+  )
   const retryAfter = String(positiveInteger('retryAfterSeconds', options.retryAfterSeconds ?? 5))
   const token = options.adminToken ?? process.env.HEALTHGATE_ADMIN_TOKEN
   if (token !== undefined && (typeof token !== 'string' || token.length === 0)) {
@@ -116,7 +121,10 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     if (!pair) {
       const body = JSON.stringify(toHealthJson(report, health, { detailed }))
       const headers = Object.freeze(healthHeaders(report.httpStatus, Buffer.byteLength(body)))
-      pair = { get: { status: report.httpStatus, headers, body }, head: { status: report.httpStatus, headers, body: '' } }
+      pair = {
+        get: { status: report.httpStatus, headers, body },
+        head: { status: report.httpStatus, headers, body: '' },
+      }
       entry[slot] = pair
     }
     return head ? pair.head : pair.get
@@ -138,7 +146,11 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     }
     const report = await health.evaluate({ probe: route, exclude })
     if (route === 'ready') health.recordProbe(proberId(request), report.httpStatus)
-    return renderReport(report, details === 'always' || (details === 'authorized' && isAuthorized(request)), method === 'HEAD')
+    return renderReport(
+      report,
+      details === 'always' || (details === 'authorized' && isAuthorized(request)),
+      method === 'HEAD',
+    )
   }
 
   const oneCheck = async (request: HealthRequest, encodedName: string): Promise<HealthResponse> => {
@@ -152,7 +164,11 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     }
     if (!health.has(name)) return jsonError(404, `Unknown check "${truncate(name)}"`)
     const report = await health.evaluateCheck(name)
-    return renderReport(report, details === 'always' || (details === 'authorized' && isAuthorized(request)), method === 'HEAD')
+    return renderReport(
+      report,
+      details === 'always' || (details === 'authorized' && isAuthorized(request)),
+      method === 'HEAD',
+    )
   }
 
   const maintenance = async (request: HealthRequest): Promise<HealthResponse> => {
@@ -160,7 +176,11 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     const method = request.method.toUpperCase()
     if (method !== 'GET' && method !== 'PUT' && method !== 'DELETE') return methodNotAllowed(ADMIN_METHODS)
     if (!isAuthorized(request)) {
-      return json(401, { error: 'A valid Bearer token is required' }, { 'www-authenticate': 'Bearer realm="healthgate"' })
+      return json(
+        401,
+        { error: 'A valid Bearer token is required' },
+        { 'www-authenticate': 'Bearer realm="healthgate"' },
+      )
     }
     if (method === 'PUT') {
       const parsed = await readReason(request)
@@ -289,15 +309,21 @@ async function readReason(request: HealthRequest): Promise<ReasonResult> {
     return { status: 400, error: 'Body must be a JSON object like {"reason": "deploy 1.4.2"}' }
   }
   for (const key of Object.keys(parsed)) {
-    if (key !== 'reason') return { status: 400, error: `Unknown field "${truncate(key)}"; only "reason" is accepted` }
+    if (key !== 'reason')
+      return { status: 400, error: `Unknown field "${truncate(key)}"; only "reason" is accepted` }
   }
   const { reason } = parsed as { reason?: unknown }
   if (reason === undefined) return { reason: undefined }
-  if (typeof reason !== 'string') return { status: 400, error: `Expected \`reason\` to be a string, got ${describeValue(reason)}` }
+  if (typeof reason !== 'string')
+    return { status: 400, error: `Expected \`reason\` to be a string, got ${describeValue(reason)}` }
   if (reason.length > MAX_REASON_LENGTH) {
-    return { status: 400, error: `Expected \`reason\` to be at most ${MAX_REASON_LENGTH} characters, got ${reason.length}` }
+    return {
+      status: 400,
+      error: `Expected \`reason\` to be at most ${MAX_REASON_LENGTH} characters, got ${reason.length}`,
+    }
   }
-  if (CONTROL_CHARACTERS.test(reason)) return { status: 400, error: 'Expected `reason` without control characters' }
+  if (CONTROL_CHARACTERS.test(reason))
+    return { status: 400, error: 'Expected `reason` without control characters' }
   return { reason: reason.trim() || undefined }
 }
 

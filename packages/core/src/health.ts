@@ -100,11 +100,12 @@ export class Health {
   readonly #checkListeners = new Set<(event: CheckChangeEvent) => void>()
   readonly #statusListeners = new Set<(event: StatusChangeEvent) => void>()
   readonly #probers = new Map<string, ProberState>()
-  readonly #reportCache = new Map<string, HealthReport>()
+  readonly #reportCache = new Map<string, CachedReport>()
   readonly #unsubscribeMaintenance: (() => void) | undefined
   #started = false
   #draining = false
   #stopped = false
+  // Bumped by lifecycle changes (startup, draining, checks added or removed); results are compared by identity.
   #generation = 0
   #lastReadyStatus: Status | undefined
 
@@ -125,7 +126,10 @@ export class Health {
     this.#startupMode = oneOf('startup', options.startup, ['auto', 'manual'], 'auto')
     this.#onError =
       options.onError ??
-      ((error) => process.emitWarning(`healthgate listener error: ${error instanceof Error ? error.message : String(error)}`))
+      ((error) =>
+        process.emitWarning(
+          `healthgate listener error: ${error instanceof Error ? error.message : String(error)}`,
+        ))
     const store = options.maintenance ?? memoryMaintenance()
     if (typeof store?.read !== 'function' || typeof store.set !== 'function') {
       throw new TypeError('Expected `maintenance` to be a MaintenanceStore with `read()` and `set()`')
@@ -231,11 +235,11 @@ export class Health {
     const now = performance.now()
     const runners = this.#select(probe, exclude)
     const cached = this.#reportCache.get(key)
-    if (cached && this.#isCurrent(cached, maintenance, runners, now)) return cached
+    if (cached && this.#isCurrent(cached, maintenance, runners, now)) return cached.report
     const generation = this.#generation
     const results = await this.#collect(runners, now)
     const report = this.#aggregate(probe, results, maintenance)
-    // Only cache a report nothing changed under while it was being built.
+    // Only cache a report whose lifecycle did not change while it was being built.
     if (generation === this.#generation) this.#cacheReport(key, report, generation)
     return report
   }
@@ -292,7 +296,11 @@ export class Health {
     let drained = draining
     for (const [id, prober] of this.#probers) {
       if (now - prober.lastSeen > this.proberTtlMs) continue
-      probers.push({ id, consecutive503: prober.consecutive503, lastSeen: new Date(prober.lastSeen).toISOString() })
+      probers.push({
+        id,
+        consecutive503: prober.consecutive503,
+        lastSeen: new Date(prober.lastSeen).toISOString(),
+      })
       if (prober.consecutive503 < this.unhealthyThreshold) drained = false
     }
     return { draining, drained, probers }
@@ -333,18 +341,12 @@ export class Health {
     this.#reportCache.clear()
   }
 
-  /** Bumped on every change that can alter a report; the handler keys its rendered bodies on reports. */
-  get generation(): number {
-    return this.#generation
-  }
-
   #createRunner(definition: CheckDefinition): CheckRunner {
     return new CheckRunner(definition, this.#defaults)
   }
 
   #install(runner: CheckRunner): void {
     runner.onResult = (current, previous) => {
-      this.#generation++
       if (previous?.status !== current.status) {
         const event: CheckChangeEvent = {
           name: current.name,
@@ -369,18 +371,27 @@ export class Health {
     return selected
   }
 
-  #isCurrent(report: HealthReport, maintenance: MaintenanceState, runners: CheckRunner[], now: number): boolean {
-    if (reportGeneration.get(report) !== this.#generation) return false
+  #isCurrent(
+    cached: CachedReport,
+    maintenance: MaintenanceState,
+    runners: CheckRunner[],
+    now: number,
+  ): boolean {
+    if (cached.generation !== this.#generation) return false
+    const { report } = cached
     const previous = report.maintenance
     if (previous.enabled !== maintenance.enabled || previous.reason !== maintenance.reason) return false
     if (previous.stale !== maintenance.stale) return false
-    for (const runner of runners) if (!runner.isFresh(now)) return false
+    if (runners.length !== report.checks.length) return false
+    for (let i = 0; i < runners.length; i++) {
+      const runner = runners[i] as CheckRunner
+      if (!runner.isFresh(now) || runner.peek() !== report.checks[i]) return false
+    }
     return true
   }
 
   #cacheReport(key: string, report: HealthReport, generation: number): void {
-    reportGeneration.set(report, generation)
-    this.#reportCache.set(key, report)
+    this.#reportCache.set(key, { report, generation })
     // Bounded: `exclude` combinations come from request URLs.
     if (this.#reportCache.size > 64) {
       const oldest = this.#reportCache.keys().next().value
@@ -480,7 +491,11 @@ export class Health {
   }
 }
 
-const reportGeneration = new WeakMap<HealthReport, number>()
+/** A built report and the lifecycle generation (startup, draining, checks added or removed) it was built in. */
+interface CachedReport {
+  report: HealthReport
+  generation: number
+}
 
 /** Any critical `fail` -> `fail`; otherwise any `warn` or non-critical `fail` -> `warn`; else `pass`. */
 export function aggregateStatus(results: readonly CheckResult[]): Status {

@@ -10,7 +10,12 @@ export function memoryMaintenance(): MaintenanceStore {
       if (enabled === state.enabled && reason === state.reason) return
       state = Object.freeze(
         enabled
-          ? { enabled, source: 'memory', since: state.since ?? new Date().toISOString(), ...(reason ? { reason } : {}) }
+          ? {
+              enabled,
+              source: 'memory',
+              since: state.since ?? new Date().toISOString(),
+              ...(reason ? { reason } : {}),
+            }
           : { enabled, source: 'memory' },
       )
       for (const listener of listeners) listener(state)

@@ -3,7 +3,11 @@ import { createHandler, type HandlerOptions, type HealthHandler, type HealthResp
 import type { Health } from './health.js'
 import { positiveNumber } from './validate.js'
 
-export type NodeListener = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => void
+export type NodeListener = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void
 
 /** Maps a Node request to the core handler's input. Adapters built on Node requests (Express) reuse it. */
 export function toHealthRequest(request: IncomingMessage, url = request.url ?? '/') {

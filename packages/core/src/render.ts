@@ -34,7 +34,11 @@ export interface RenderOptions {
  * Renders a report as an `application/health+json` object. Anonymous (non-detailed) bodies carry the
  * overall status, a generic top-level output (`maintenance`, `starting`, ...) and each check's status.
  */
-export function toHealthJson(report: HealthReport, health: Health, { detailed }: RenderOptions): RenderedReport {
+export function toHealthJson(
+  report: HealthReport,
+  health: Health,
+  { detailed }: RenderOptions,
+): RenderedReport {
   const body: RenderedReport = { status: report.status, checks: {} }
   if (detailed) {
     if (health.version !== undefined) body.version = health.version
@@ -95,6 +99,7 @@ function maintenanceNotes(report: HealthReport): string[] {
     if (maintenance.reason) note += `: ${maintenance.reason}`
     notes.push(note)
   }
-  if (maintenance.stale) notes.push(maintenance.note ?? `maintenance state from ${maintenance.source} may be stale`)
+  if (maintenance.stale)
+    notes.push(maintenance.note ?? `maintenance state from ${maintenance.source} may be stale`)
   return notes
 }

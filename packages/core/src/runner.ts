@@ -1,7 +1,13 @@
 import { CheckStillRunningError, CheckTimeoutError } from './errors.js'
 import { describeValue, sanitizeOutput } from './sanitize.js'
 import type { CheckDefinition, CheckOutcome, CheckResult, Measurement, Probe, Status } from './types.js'
-import { booleanOption, optionalPositiveNumber, positiveInteger, positiveNumber, stringOption } from './validate.js'
+import {
+  booleanOption,
+  optionalPositiveNumber,
+  positiveInteger,
+  positiveNumber,
+  stringOption,
+} from './validate.js'
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 const PROBES: readonly Probe[] = ['live', 'ready', 'startup']
@@ -69,10 +75,14 @@ export class CheckRunner {
       )
     }
     if (typeof check !== 'function') {
-      throw new TypeError(`Expected \`check\` of check "${name}" to be a function, got ${describeValue(check)}`)
+      throw new TypeError(
+        `Expected \`check\` of check "${name}" to be a function, got ${describeValue(check)}`,
+      )
     }
     if (definition.close !== undefined && typeof definition.close !== 'function') {
-      throw new TypeError(`Expected \`close\` of check "${name}" to be a function, got ${describeValue(definition.close)}`)
+      throw new TypeError(
+        `Expected \`close\` of check "${name}" to be a function, got ${describeValue(definition.close)}`,
+      )
     }
     this.name = name
     this.#check = check
@@ -107,9 +117,16 @@ export class CheckRunner {
     return this.#result
   }
 
+  /** What `current()` answers from without running: the latest result, or the placeholder of a background check. */
+  peek(): CheckResult | undefined {
+    return this.#result ?? (this.intervalMs === undefined ? undefined : this.#pending)
+  }
+
   /** True when `current()` would answer from cache without running the check. */
   isFresh(now: number): boolean {
-    return this.intervalMs !== undefined || (this.#result !== undefined && now - this.#resultAt < this.cacheTtlMs)
+    return (
+      this.intervalMs !== undefined || (this.#result !== undefined && now - this.#resultAt < this.cacheTtlMs)
+    )
   }
 
   /**
@@ -203,8 +220,15 @@ export class CheckRunner {
         durationMs,
       }
     }
-    if (outcome.measurements !== undefined && (typeof outcome.measurements !== 'object' || outcome.measurements === null)) {
-      return { status: 'fail', output: 'check resolved a malformed value: `measurements` must be an object', durationMs }
+    if (
+      outcome.measurements !== undefined &&
+      (typeof outcome.measurements !== 'object' || outcome.measurements === null)
+    ) {
+      return {
+        status: 'fail',
+        output: 'check resolved a malformed value: `measurements` must be an object',
+        durationMs,
+      }
     }
     const raw: RawResult = { status: outcome.status ?? 'pass', durationMs }
     if (outcome.output !== undefined) raw.output = sanitizeOutput(outcome.output)

@@ -32,7 +32,10 @@ export interface CheckOutcome {
 }
 
 /** The function at the heart of a check. Stop work when `signal` aborts (the deadline passed). */
-export type CheckFunction = (signal: AbortSignal) => Promise<CheckOutcome | undefined | void> | CheckOutcome | undefined | void
+export type CheckFunction = (signal: AbortSignal) => Promise<CheckReturn> | CheckReturn
+
+// biome-ignore lint/suspicious/noConfusingVoidType: a check may be written as `async () => {}`
+type CheckReturn = CheckOutcome | undefined | void
 
 export interface CheckOptions {
   /** A failing non-critical check degrades the aggregate to `warn` (HTTP 200). Default: `true`. */
@@ -99,6 +102,8 @@ export interface MaintenanceState {
   since?: string
   /** Where this state came from, e.g. `'memory'`, `'file'`, `'redis'`. */
   source: string
+  /** Whether the flag covers this instance only or the whole fleet (stores that share state, e.g. Redis). */
+  scope?: 'instance' | 'fleet'
   /** Set when the store could not confirm the state (e.g. Redis unreachable: last known state kept). */
   stale?: boolean
   /** Explanation accompanying `stale`. */

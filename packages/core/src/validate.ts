@@ -30,7 +30,8 @@ export function booleanOption(name: string, value: unknown, fallback: boolean): 
 
 export function stringOption(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'string') throw new TypeError(`Expected \`${name}\` to be a string, got ${describeValue(value)}`)
+  if (typeof value !== 'string')
+    throw new TypeError(`Expected \`${name}\` to be a string, got ${describeValue(value)}`)
   return value
 }
 

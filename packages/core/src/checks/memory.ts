@@ -1,0 +1,150 @@
+import { getHeapStatistics } from 'node:v8'
+import type { CheckDefinition, CheckOutcome, Measurement, Status } from '../types.js'
+import { positiveNumber } from '../validate.js'
+import { DEFAULT_CGROUP_ROOT, readCgroupMemoryLimit } from './cgroup.js'
+import {
+  type BuiltinCheckOptions,
+  baseDefinition,
+  COMMON_KEYS,
+  checkName,
+  formatBytes,
+  formatPercent,
+  nonEmptyString,
+  percent,
+  ratioThreshold,
+  readOptions,
+  warnNotAboveFail,
+} from './common.js'
+
+export interface MemoryCheckOptions extends BuiltinCheckOptions {
+  /** Default: `'memory'`. */
+  name?: string
+  /** Warn when the V8 heap in use exceeds this share of the heap limit; `false` turns it off. Default: 0.9. */
+  heapWarnRatio?: number | false
+  /** Fail when the V8 heap in use exceeds this share of the heap limit. Default: `false` (never). */
+  heapFailRatio?: number | false
+  /** Warn when the resident set size exceeds this share of the memory limit; `false` turns it off. Default: 0.9. */
+  rssWarnRatio?: number | false
+  /** Fail when the resident set size exceeds this share of the memory limit. Default: `false` (never). */
+  rssFailRatio?: number | false
+  /**
+   * The memory limit the resident set size is compared with, in bytes. Default: the container's cgroup
+   * memory limit, read once when the check is created; without one, RSS is reported but not judged.
+   */
+  rssLimitBytes?: number
+  /** Where the cgroup file system is mounted. Default: `'/sys/fs/cgroup'`. */
+  cgroupRoot?: string
+  /** Default: `false`: memory pressure warns instead of taking every instance out at once. */
+  critical?: boolean
+}
+
+const KEYS = [
+  'name',
+  ...COMMON_KEYS,
+  'heapWarnRatio',
+  'heapFailRatio',
+  'rssWarnRatio',
+  'rssFailRatio',
+  'rssLimitBytes',
+  'cgroupRoot',
+]
+
+interface Part {
+  label: string
+  ratio: number
+  used: number
+  limit: number
+  warn: number | false
+  fail: number | false
+  warnName: string
+  failName: string
+}
+
+function levelOf(part: Part): Status {
+  if (part.fail !== false && part.ratio >= part.fail) return 'fail'
+  if (part.warn !== false && part.ratio >= part.warn) return 'warn'
+  return 'pass'
+}
+
+function describePart(part: Part, level: Status): string {
+  const text = `${part.label} ${formatBytes(part.used)} of ${formatBytes(part.limit)} (${formatPercent(part.ratio)})`
+  if (level === 'pass') return text
+  const [name, threshold] = level === 'fail' ? [part.failName, part.fail] : [part.warnName, part.warn]
+  return `${text} is above \`${name}\` ${formatPercent(Number(threshold))}`
+}
+
+/**
+ * Heap in use against the V8 heap limit, and resident memory against the container's memory limit.
+ * Non-critical by default. Primary measurement `heapUtilization` (percent); further measurements
+ * `heapUsed`, `heapLimit`, `rss` (bytes) and, when a memory limit is known, `rssLimit` and `rssUtilization`.
+ */
+export function memoryCheck(options: MemoryCheckOptions = {}): CheckDefinition {
+  const opts = readOptions('memoryCheck', options, KEYS)
+  const name = checkName(opts.name, 'memory')
+  const heapWarn = ratioThreshold('heapWarnRatio', opts.heapWarnRatio, 0.9)
+  const heapFail = ratioThreshold('heapFailRatio', opts.heapFailRatio, false)
+  const rssWarn = ratioThreshold('rssWarnRatio', opts.rssWarnRatio, 0.9)
+  const rssFail = ratioThreshold('rssFailRatio', opts.rssFailRatio, false)
+  warnNotAboveFail('heapWarnRatio', heapWarn, 'heapFailRatio', heapFail)
+  warnNotAboveFail('rssWarnRatio', rssWarn, 'rssFailRatio', rssFail)
+  const cgroupRoot = nonEmptyString('cgroupRoot', opts.cgroupRoot) ?? DEFAULT_CGROUP_ROOT
+  const rssLimit =
+    opts.rssLimitBytes === undefined
+      ? readCgroupMemoryLimit(cgroupRoot)
+      : positiveNumber('rssLimitBytes', opts.rssLimitBytes)
+  const base = baseDefinition(name, opts, { critical: false, componentType: 'system', measurement: 'heapUtilization' })
+
+  const check = (): CheckOutcome => {
+    const heap = getHeapStatistics()
+    const rss = process.memoryUsage.rss()
+    const heapPart: Part = {
+      label: 'heap',
+      ratio: heap.used_heap_size / heap.heap_size_limit,
+      used: heap.used_heap_size,
+      limit: heap.heap_size_limit,
+      warn: heapWarn,
+      fail: heapFail,
+      warnName: 'heapWarnRatio',
+      failName: 'heapFailRatio',
+    }
+    const rssPart: Part | undefined =
+      rssLimit === undefined
+        ? undefined
+        : {
+            label: 'rss',
+            ratio: rss / rssLimit,
+            used: rss,
+            limit: rssLimit,
+            warn: rssWarn,
+            fail: rssFail,
+            warnName: 'rssWarnRatio',
+            failName: 'rssFailRatio',
+          }
+    const heapLevel = levelOf(heapPart)
+    const rssLevel = rssPart === undefined ? 'pass' : levelOf(rssPart)
+    const output = [
+      describePart(heapPart, heapLevel),
+      rssPart === undefined ? `rss ${formatBytes(rss)} (no memory limit known)` : describePart(rssPart, rssLevel),
+    ].join('; ')
+    if (heapLevel === 'fail' || rssLevel === 'fail') throw new Error(`memory ${output}`)
+
+    const measurements: Record<string, Measurement> = {
+      heapUsed: { observedValue: heap.used_heap_size, observedUnit: 'bytes' },
+      heapLimit: { observedValue: heap.heap_size_limit, observedUnit: 'bytes' },
+      rss: { observedValue: rss, observedUnit: 'bytes' },
+    }
+    if (rssPart !== undefined) {
+      measurements.rssLimit = { observedValue: rssPart.limit, observedUnit: 'bytes' }
+      measurements.rssUtilization = { observedValue: percent(rssPart.ratio), observedUnit: 'percent', status: rssLevel }
+    }
+    return {
+      status: heapLevel === 'warn' || rssLevel === 'warn' ? 'warn' : 'pass',
+      output,
+      observedValue: percent(heapPart.ratio),
+      observedUnit: 'percent',
+      measurements,
+    }
+  }
+
+  return { ...base, check }
+}

@@ -1,0 +1,100 @@
+import { createHandler } from './handler.js'
+import { createHealth, type Health } from './health.js'
+
+let health: Health
+beforeEach(() => {
+  health = createHealth({
+    version: '1',
+    serviceId: 'orders',
+    checks: [
+      { name: 'db', cacheTtlMs: 60_000, check: async () => ({ observedValue: 3, observedUnit: 'ms' }) },
+      {
+        name: 'cache',
+        cacheTtlMs: 60_000,
+        critical: false,
+        check: async () => ({ status: 'warn', output: 'slow' }),
+      },
+    ],
+  })
+})
+afterEach(() => health.close())
+
+const get = (url: string, headers: Record<string, string> = {}) => ({ method: 'GET', url, headers })
+
+describe('createHandler', () => {
+  it('reuses the rendered body of an unchanged report instead of re-serialising it', async () => {
+    const handler = createHandler(health)
+    const first = await handler.handle(get('/health'))
+    const second = await handler.handle(get('/health/ready?x=1'))
+    expect(first?.status).toBe(200)
+    expect(second).toBe(first)
+    await health.enterMaintenance()
+    const third = await handler.handle(get('/health'))
+    expect(third?.status).toBe(503)
+    expect(third?.headers['retry-after']).toBe('5')
+  })
+
+  it('renders statuses only for anonymous callers and everything for the admin token', async () => {
+    const handler = createHandler(health, { adminToken: 'secret-token' })
+    const anonymous = JSON.parse((await handler.handle(get('/health')))?.body ?? '')
+    expect(anonymous).toEqual({
+      status: 'warn',
+      checks: { 'db:responseTime': [{ status: 'pass' }], 'cache:responseTime': [{ status: 'warn' }] },
+    })
+    const detailed = JSON.parse(
+      (await handler.handle(get('/health', { authorization: 'Bearer secret-token' })))?.body ?? '',
+    )
+    expect(detailed.version).toBe('1')
+    expect(detailed.serviceId).toBe('orders')
+    expect(detailed.checks['db:responseTime'][0]).toMatchObject({
+      componentType: 'component',
+      observedValue: 3,
+      observedUnit: 'ms',
+      status: 'pass',
+    })
+    expect(detailed.checks['cache:responseTime'][0].output).toBe('slow')
+    const wrong = JSON.parse(
+      (await handler.handle(get('/health', { authorization: 'Bearer nope' })))?.body ?? '',
+    )
+    expect(wrong).toEqual(anonymous)
+  })
+
+  it('answers HEAD with the GET headers and no body', async () => {
+    const handler = createHandler(health)
+    const head = await handler.handle({ method: 'HEAD', url: '/health/live', headers: {} })
+    const full = await handler.handle(get('/health/live'))
+    expect(head?.body).toBe('')
+    expect(head?.headers).toEqual(full?.headers)
+    expect(Number(head?.headers['content-length'])).toBe(Buffer.byteLength(full?.body ?? ''))
+  })
+
+  it('passes on paths outside the mount and matches trailing slashes and absolute targets', async () => {
+    const handler = createHandler(health, { path: '/_status/' })
+    expect(await handler.handle(get('/healthz'))).toBeUndefined()
+    expect(await handler.handle(get('/_statusx'))).toBeUndefined()
+    expect((await handler.handle(get('/_status/')))?.status).toBe(200)
+    expect((await handler.handle(get('/_status/ready/')))?.status).toBe(200)
+    expect((await handler.handle(get('http://example.test/_status/live')))?.status).toBe(200)
+    expect((await handler.handle(get('/_status/nope')))?.status).toBe(404)
+  })
+
+  it('counts readiness answers per prober for drain confirmation', async () => {
+    const handler = createHandler(health)
+    const probe = { method: 'GET', url: '/health/ready', remoteAddress: '10.0.0.9' }
+    await handler.handle({ ...probe, headers: { 'user-agent': 'ELB-HealthChecker/2.0' } })
+    await health.enterMaintenance()
+    await handler.handle({ ...probe, headers: { 'user-agent': 'ELB-HealthChecker/2.0' } })
+    await handler.handle({ ...probe, headers: { 'user-agent': 'ELB-HealthChecker/2.0' } })
+    expect(health.drainStatus()).toMatchObject({
+      drained: true,
+      probers: [{ id: '10.0.0.9 ELB-HealthChecker/2.0', consecutive503: 2 }],
+    })
+  })
+
+  it('validates its options', () => {
+    expect(() => createHandler(health, { path: 'health' })).toThrow(/`path`/)
+    expect(() => createHandler(health, { details: 'sometimes' as never })).toThrow(/`details`/)
+    expect(() => createHandler(health, { adminToken: '' })).toThrow(/`adminToken`/)
+    expect(() => createHandler(health, { retryAfterSeconds: 0 })).toThrow(/`retryAfterSeconds`/)
+  })
+})

@@ -1,0 +1,429 @@
+import { createHealth, type Health } from './health.js'
+import type { CheckDefinition, CheckResult } from './types.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+let health: Health | undefined
+afterEach(async () => {
+  await health?.close()
+  health = undefined
+})
+
+const make = (checks: CheckDefinition[], options: Parameters<typeof createHealth>[0] = {}) => {
+  health = createHealth({ ...options, checks })
+  return health
+}
+
+const pass = (name: string, extra: Partial<CheckDefinition> = {}): CheckDefinition => ({
+  name,
+  check: async () => {},
+  ...extra,
+})
+const failing = (name: string, extra: Partial<CheckDefinition> = {}): CheckDefinition => ({
+  name,
+  check: async () => {
+    throw new Error(`${name} is down`)
+  },
+  ...extra,
+})
+
+const find = (checks: CheckResult[], name: string) => {
+  const result = checks.find((check) => check.name === name)
+  if (!result) throw new Error(`no result for ${name}`)
+  return result
+}
+
+describe('deadline', () => {
+  it('reports a check that never settles and ignores its signal as failed at its deadline', async () => {
+    const h = make([{ name: 'hung', timeoutMs: 200, check: () => new Promise<void>(() => {}) }])
+    const started = performance.now()
+    const report = await h.evaluate()
+    const elapsed = performance.now() - started
+    expect(report.status).toBe('fail')
+    expect(report.httpStatus).toBe(503)
+    expect(find(report.checks, 'hung').output).toMatch(/timed out after 200 ms/)
+    expect(elapsed).toBeGreaterThanOrEqual(195)
+    expect(elapsed).toBeLessThan(300)
+  })
+
+  it('aborts the signal with a CheckTimeoutError at the deadline', async () => {
+    let reason: unknown
+    const h = make([
+      {
+        name: 'cooperative',
+        timeoutMs: 50,
+        check: (signal) =>
+          new Promise<void>((_resolve, reject) => {
+            signal.addEventListener(
+              'abort',
+              () => {
+                reason = signal.reason
+                reject(signal.reason)
+              },
+              { once: true },
+            )
+          }),
+      },
+    ])
+    await h.evaluate()
+    expect(reason).toBeInstanceOf(Error)
+    expect((reason as Error).name).toBe('CheckTimeoutError')
+  })
+
+  it('answers readiness within 1 s with default options when a dependency hangs', async () => {
+    const h = make([{ name: 'db', check: () => new Promise<void>(() => {}) }])
+    const started = performance.now()
+    const report = await h.evaluate()
+    expect(report.status).toBe('fail')
+    expect(performance.now() - started).toBeLessThan(1000)
+  })
+})
+
+describe('single flight and cache', () => {
+  it('runs a 100 ms check once for 1,000 concurrent evaluations, and once more after the TTL', async () => {
+    let runs = 0
+    const h = make([
+      {
+        name: 'slow',
+        cacheTtlMs: 300,
+        check: async () => {
+          runs++
+          await sleep(100)
+        },
+      },
+    ])
+    const first = await Promise.all(Array.from({ length: 1000 }, () => h.evaluate()))
+    expect(runs).toBe(1)
+    expect(first.every((report) => report.status === 'pass')).toBe(true)
+    await sleep(350)
+    await Promise.all(Array.from({ length: 1000 }, () => h.evaluate()))
+    expect(runs).toBe(2)
+  })
+
+  it('never starts a second run while an abandoned run is still hung', async () => {
+    let runs = 0
+    let release: () => void = () => {}
+    const h = make([
+      {
+        name: 'stuck',
+        timeoutMs: 50,
+        cacheTtlMs: 20,
+        check: () => {
+          runs++
+          return new Promise<void>((resolve) => {
+            release = resolve
+          })
+        },
+      },
+    ])
+    const first = await h.evaluate()
+    expect(find(first.checks, 'stuck').output).toMatch(/timed out/)
+    for (let i = 0; i < 10; i++) {
+      await sleep(25)
+      const report = await h.evaluate()
+      expect(report.status).toBe('fail')
+      expect(find(report.checks, 'stuck').output).toMatch(/still running after \d+ ms/)
+    }
+    expect(runs).toBe(1)
+    release()
+    await sleep(30)
+    const after = await h.evaluate()
+    expect(runs).toBe(2)
+    expect(after.status).toBe('fail') // the new run hangs too, until released
+    release()
+  })
+})
+
+describe('aggregation', () => {
+  it.each([
+    ['pass+pass', [pass('a'), pass('b')], 'pass', 200],
+    ['pass+warn', [pass('a'), { name: 'b', check: async () => ({ status: 'warn' as const }) }], 'warn', 200],
+    ['non-critical fail', [pass('a'), failing('b', { critical: false })], 'warn', 200],
+    ['critical fail', [pass('a'), failing('b')], 'fail', 503],
+    ['no checks', [], 'pass', 200],
+  ])('%s', async (_label, checks, status, httpStatus) => {
+    const report = await make(checks as CheckDefinition[]).evaluate()
+    expect(report.status).toBe(status)
+    expect(report.httpStatus).toBe(httpStatus)
+  })
+
+  it('a background check with no result yet makes readiness 503', async () => {
+    const h = make([
+      {
+        name: 'bg',
+        intervalMs: 10_000,
+        check: async () => {
+          await sleep(200)
+        },
+      },
+    ])
+    const report = await h.evaluate()
+    expect(report.httpStatus).toBe(503)
+    expect(find(report.checks, 'bg').output).toBe('no result yet')
+    await sleep(300)
+    expect((await h.evaluate()).httpStatus).toBe(200)
+  })
+
+  it('keeps liveness free of checks not tagged live', async () => {
+    const h = make([failing('db'), pass('loop', { tags: ['live', 'ready'] })])
+    const live = await h.evaluate({ probe: 'live' })
+    expect(live.httpStatus).toBe(200)
+    expect(live.checks.map((c) => c.name)).toEqual(['loop'])
+    expect((await h.evaluate()).httpStatus).toBe(503)
+  })
+
+  it('leaves excluded checks out and rejects unknown names', async () => {
+    const h = make([failing('db'), pass('cache')])
+    const report = await h.evaluate({ exclude: ['db'] })
+    expect(report.httpStatus).toBe(200)
+    await expect(h.evaluate({ exclude: ['nope'] })).rejects.toThrow(/Unknown check "nope"/)
+  })
+})
+
+describe('hysteresis', () => {
+  it('flips to fail on the 3rd consecutive failure, and a success in between resets the count', async () => {
+    const outcomes = [true, false, false, true, false, false, false]
+    let i = 0
+    const h = make([
+      {
+        name: 'flaky',
+        cacheTtlMs: 1,
+        failureThreshold: 3,
+        check: async () => {
+          if (!outcomes[i++]) throw new Error('down')
+        },
+      },
+    ])
+    const statuses: string[] = []
+    for (let n = 0; n < outcomes.length; n++) {
+      statuses.push((await h.evaluate()).status)
+      await sleep(3)
+    }
+    expect(statuses).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'fail'])
+  })
+
+  it('needs successThreshold consecutive successes to recover', async () => {
+    const outcomes = [false, true, true]
+    let i = 0
+    const h = make([
+      {
+        name: 'recovering',
+        cacheTtlMs: 1,
+        successThreshold: 2,
+        check: async () => {
+          if (!outcomes[i++]) throw new Error('down')
+        },
+      },
+    ])
+    const statuses: string[] = []
+    for (let n = 0; n < outcomes.length; n++) {
+      statuses.push((await h.evaluate()).status)
+      await sleep(3)
+    }
+    expect(statuses).toEqual(['fail', 'fail', 'pass'])
+  })
+})
+
+describe('misbehaving checks', () => {
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown) => unhandled.push(reason)
+  beforeAll(() => process.on('unhandledRejection', onUnhandled))
+  afterAll(() => {
+    process.off('unhandledRejection', onUnhandled)
+  })
+
+  it.each([
+    [
+      'throws a string',
+      () => {
+        throw 'boom'
+      },
+      /non-Error value: the string "boom"/,
+    ],
+    [
+      'throws synchronously',
+      () => {
+        throw new Error('sync failure')
+      },
+      /sync failure/,
+    ],
+    ['rejects with undefined', () => Promise.reject(undefined), /non-Error value: undefined/],
+    ['resolves a number', () => Promise.resolve(42 as never), /malformed value.*number 42/],
+    ['resolves a bad status', () => Promise.resolve({ status: 'fail' } as never), /malformed value.*status/],
+  ])('%s: fail with a clear output', async (_label, check, output) => {
+    const report = await make([{ name: 'bad', check }]).evaluate()
+    expect(report.status).toBe('fail')
+    expect(find(report.checks, 'bad').output).toMatch(output)
+    await sleep(10)
+    expect(unhandled).toEqual([])
+  })
+
+  it('never puts a stack trace or URL credentials in the output', async () => {
+    const report = await make([
+      failing('db', {
+        check: async () => {
+          throw new Error(
+            'connect to postgres://app:s3cret@db:5432/x failed\n    at Socket.connect (net.js:1:1)',
+          )
+        },
+      }),
+    ]).evaluate()
+    const output = find(report.checks, 'db').output ?? ''
+    expect(output).toContain('postgres://***@db:5432/x')
+    expect(output).not.toContain('s3cret')
+    expect(output).not.toContain('at Socket')
+  })
+})
+
+describe('maintenance and lifecycle', () => {
+  it('turns readiness 503 on the very next request even with a fresh cached pass; liveness stays 200', async () => {
+    let runs = 0
+    const h = make([pass('db', { cacheTtlMs: 60_000, check: async () => void runs++ })])
+    expect((await h.evaluate()).httpStatus).toBe(200)
+    await h.enterMaintenance('deploy 1.4.2')
+    const ready = await h.evaluate()
+    expect(ready.httpStatus).toBe(503)
+    expect(ready.output).toBe('maintenance')
+    expect(h.state).toBe('draining')
+    expect((await h.evaluate({ probe: 'live' })).httpStatus).toBe(200)
+    await h.leaveMaintenance()
+    expect((await h.evaluate()).httpStatus).toBe(200)
+    expect(runs).toBe(1)
+  })
+
+  it('is starting until startup checks pass (auto) or markStarted (manual)', async () => {
+    let ready = false
+    const h = make([
+      {
+        name: 'migrations',
+        tags: ['startup'],
+        cacheTtlMs: 1,
+        check: async () => {
+          if (!ready) throw new Error('pending')
+        },
+      },
+    ])
+    expect(h.state).toBe('starting')
+    expect((await h.evaluate({ probe: 'startup' })).httpStatus).toBe(503)
+    expect((await h.evaluate()).httpStatus).toBe(503)
+    ready = true
+    await sleep(5)
+    expect((await h.evaluate({ probe: 'startup' })).httpStatus).toBe(200)
+    expect(h.state).toBe('ready')
+    await h.close()
+    const manual = make([], { startup: 'manual' })
+    expect((await manual.evaluate()).output).toBe('starting')
+    manual.markStarted()
+    expect((await manual.evaluate()).httpStatus).toBe(200)
+  })
+
+  it('drains for shutdown: readiness 503, liveness 200', async () => {
+    const h = make([pass('db')])
+    h.startDraining()
+    expect((await h.evaluate()).output).toBe('draining')
+    expect((await h.evaluate({ probe: 'live' })).httpStatus).toBe(200)
+  })
+})
+
+describe('events', () => {
+  it('emits per-check and aggregate changes; disposers unsubscribe; listener errors are reported', async () => {
+    let fail = false
+    const errors: unknown[] = []
+    const h = make(
+      [
+        {
+          name: 'db',
+          cacheTtlMs: 1,
+          check: async () => {
+            if (fail) throw new Error('down')
+          },
+        },
+      ],
+      { onError: (error) => errors.push(error) },
+    )
+    const checkEvents: string[] = []
+    const statusEvents: string[] = []
+    const offCheck = h.onCheckChange((event) =>
+      checkEvents.push(`${event.name}:${event.previous}->${event.current}`),
+    )
+    h.onStatusChange((event) => statusEvents.push(`${event.previous}->${event.current}`))
+    h.onStatusChange(() => {
+      throw new Error('listener bug')
+    })
+    await h.evaluate()
+    fail = true
+    await sleep(5)
+    await h.evaluate()
+    offCheck()
+    fail = false
+    await sleep(5)
+    await h.evaluate()
+    expect(checkEvents).toEqual(['db:undefined->pass', 'db:pass->fail'])
+    expect(statusEvents).toEqual(['pass->fail', 'fail->pass'])
+    expect(errors.length).toBeGreaterThan(0)
+  })
+})
+
+describe('background refresh', () => {
+  it('refreshes on its own with unref’d timers and stops on close', async () => {
+    let runs = 0
+    const h = make([{ name: 'bg', intervalMs: 30, check: async () => void runs++ }])
+    await sleep(200)
+    expect(runs).toBeGreaterThanOrEqual(3)
+    await h.close()
+    const after = runs
+    await sleep(100)
+    expect(runs).toBe(after)
+  })
+})
+
+describe('validation', () => {
+  it.each([
+    [{ defaultTimeoutMs: -1 }, /`defaultTimeoutMs`.*positive number.*-1/],
+    [{ checks: [{ name: 'a', check: 'nope' }] }, /`check` of check "a" to be a function/],
+    [{ checks: [pass('a'), pass('a')] }, /Duplicate check name "a"/],
+    [{ checks: [pass('a', { timeoutMs: 0 })] }, /`timeoutMs`/],
+    [{ checks: [pass('a', { failureThreshold: 1.5 })] }, /`failureThreshold`.*positive integer/],
+    [{ checks: [pass('a', { tags: ['readiness' as never] })] }, /`tags`/],
+    [{ checks: [pass('bad name')] }, /`name`/],
+    [{ startup: 'later' }, /`startup`/],
+  ])('rejects %p', (options, message) => {
+    expect(() => createHealth(options as never)).toThrow(TypeError)
+    expect(() => createHealth(options as never)).toThrow(message)
+  })
+
+  it('rejects a duplicate name added later', () => {
+    const h = make([pass('a')])
+    expect(() => h.add(pass('a'))).toThrow(/Duplicate check name "a"/)
+  })
+})
+
+describe('drain confirmation', () => {
+  it('is confirmed only after each prober saw the threshold of consecutive 503s', async () => {
+    const h = make([pass('db')], { unhealthyThreshold: 2 })
+    h.recordProbe('10.0.0.1 ELB-HealthChecker/2.0', 200)
+    h.recordProbe('10.0.0.2 ELB-HealthChecker/2.0', 200)
+    expect(h.drainStatus().drained).toBe(false)
+    await h.enterMaintenance()
+    h.recordProbe('10.0.0.1 ELB-HealthChecker/2.0', 503)
+    h.recordProbe('10.0.0.1 ELB-HealthChecker/2.0', 503)
+    h.recordProbe('10.0.0.2 ELB-HealthChecker/2.0', 503)
+    expect(h.drainStatus().drained).toBe(false)
+    h.recordProbe('10.0.0.2 ELB-HealthChecker/2.0', 503)
+    const status = h.drainStatus()
+    expect(status.drained).toBe(true)
+    expect(status.probers.map((p) => p.consecutive503)).toEqual([2, 2])
+  })
+
+  it('forgets a prober that vanished, and waitForDrain stops at maxMs', async () => {
+    const h = make([], { proberTtlMs: 100 })
+    h.recordProbe('gone', 200)
+    await h.enterMaintenance()
+    const capped = await h.waitForDrain({ maxMs: 40, pollMs: 10 })
+    expect(capped.drained).toBe(false)
+    expect(capped.waitedMs).toBeLessThan(200)
+    const later = await h.waitForDrain({ maxMs: 2000, pollMs: 10 })
+    expect(later.drained).toBe(true)
+    expect(later.waitedMs).toBeLessThan(1000)
+  })
+})
