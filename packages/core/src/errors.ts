@@ -13,22 +13,9 @@ export class CheckStillRunningError extends Error {
   override name = 'CheckStillRunningError'
 }
 
-/** A request to the handler was rejected; carries the HTTP status to answer with. */
-export class HealthRequestError extends Error {
-  override name = 'HealthRequestError'
-  readonly statusCode: number
-  constructor(statusCode: number, message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.statusCode = statusCode
-  }
-}
-
 // Guards that don't rely on `instanceof` alone: two copies of this package break it.
 export const isCheckTimeoutError = (error: unknown): error is CheckTimeoutError =>
   error instanceof Error && error.name === 'CheckTimeoutError'
 
 export const isCheckStillRunningError = (error: unknown): error is CheckStillRunningError =>
   error instanceof Error && error.name === 'CheckStillRunningError'
-
-export const isHealthRequestError = (error: unknown): error is HealthRequestError =>
-  error instanceof Error && error.name === 'HealthRequestError'

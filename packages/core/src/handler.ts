@@ -17,7 +17,8 @@ export interface HandlerOptions {
   details?: DetailsMode
   /**
    * Bearer token for the maintenance admin API and for detailed bodies.
-   * Default: `process.env.HEALTHGATE_ADMIN_TOKEN`; with neither, the admin API answers 404.
+   * Default: `process.env.HEALTHGATE_ADMIN_TOKEN` (empty counts as unset); with neither, the admin API
+   * answers 404.
    */
   adminToken?: string
   /** `Retry-After` seconds sent with every 503. Default: 5. */
@@ -71,6 +72,12 @@ interface RenderedPair {
  * codes, headers, rendering) lives here so that every adapter answers byte for byte alike.
  */
 export function createHandler(health: Health, options: HandlerOptions = {}): HealthHandler {
+  // Duck-typed: `instanceof` fails across two copies of this package. Checked here, not at the first request.
+  if (typeof health?.evaluate !== 'function' || typeof health.has !== 'function') {
+    throw new TypeError(
+      `Expected \`health\` to be a Health created by createHealth(), got ${describeValue(health)}`,
+    )
+  }
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`Expected handler options to be an object, got ${describeValue(options)}`)
   }
@@ -82,7 +89,8 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     'authorized',
   )
   const retryAfter = String(positiveInteger('retryAfterSeconds', options.retryAfterSeconds ?? 5))
-  const token = options.adminToken ?? process.env.HEALTHGATE_ADMIN_TOKEN
+  // An empty variable (`HEALTHGATE_ADMIN_TOKEN=` in a compose file) means unset: the admin API stays off.
+  const token = options.adminToken ?? (process.env.HEALTHGATE_ADMIN_TOKEN || undefined)
   if (token !== undefined && (typeof token !== 'string' || token.length === 0)) {
     throw new TypeError('Expected `adminToken` to be a non-empty string')
   }

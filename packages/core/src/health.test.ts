@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm'
 import { createHealth, type Health } from './health.js'
 import type { CheckDefinition, CheckResult } from './types.js'
 
@@ -248,6 +249,7 @@ describe('misbehaving checks', () => {
       /sync failure/,
     ],
     ['rejects with undefined', () => Promise.reject(undefined), /non-Error value: undefined/],
+    ['throws an Error from another realm', () => Promise.reject(runInNewContext('new Error("vm error")')), /^vm error$/],
     ['resolves a number', () => Promise.resolve(42 as never), /malformed value.*number 42/],
     ['resolves a bad status', () => Promise.resolve({ status: 'fail' } as never), /malformed value.*status/],
   ])('%s: fail with a clear output', async (_label, check, output) => {

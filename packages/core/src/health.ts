@@ -1,6 +1,7 @@
 import { memoryMaintenance } from './maintenance.js'
 import { CheckRunner, type RunnerDefaults } from './runner.js'
 import { describeValue } from './sanitize.js'
+import { installShutdown, type ShutdownController, type ShutdownOptions } from './shutdown.js'
 import type {
   CheckDefinition,
   CheckResult,
@@ -39,9 +40,17 @@ export interface HealthOptions {
    * `'manual'`: startup completes when `health.markStarted()` is called. Default: `'auto'`.
    */
   startup?: 'auto' | 'manual'
-  /** Consecutive 503s each load-balancer prober must have seen before a drain counts as confirmed. Default: 2. */
+  /**
+   * Consecutive readiness 503s each load-balancer prober must have seen before a drain counts as confirmed.
+   * Match the balancer's unhealthy threshold (HAProxy `fall`, ALB `UnhealthyThresholdCount`, Kubernetes
+   * `failureThreshold`). Default: 2.
+   */
   unhealthyThreshold?: number
-  /** A prober not seen for this long no longer holds up drain confirmation, in ms. Default: 60000. */
+  /**
+   * A prober not seen for this long is forgotten, in ms. It bounds how long a prober that asked once and never
+   * again (a `curl`, a script) can hold up drain confirmation; a prober that asked repeatedly stops holding it
+   * up once it missed three of its own intervals. Keep it above the balancer's check interval. Default: 60000.
+   */
   proberTtlMs?: number
   /** Receives errors thrown by event listeners and store callbacks. Default: `process.emitWarning`. */
   onError?: (error: unknown) => void
@@ -60,28 +69,62 @@ export interface StatusChangeEvent {
   current: Status
 }
 
+/** A client that asked for readiness: remote address plus User-Agent, e.g. one node of a load balancer. */
 export interface Prober {
   id: string
+  /** Readiness 503s answered to it in a row (any 200 resets it). */
   consecutive503: number
+  /** ISO time of its latest readiness request. */
   lastSeen: string
 }
 
 export interface DrainStatus {
   /** True while maintenance is on or a shutdown drains the instance. */
   draining: boolean
-  /** Every recently seen prober has seen `unhealthyThreshold` consecutive 503s (or none is around). */
+  /**
+   * Draining, and every active prober that has seen this instance healthy has since seen `unhealthyThreshold`
+   * consecutive 503s (or none is around). A prober is active until it is silent for three of its own check
+   * intervals, or for `proberTtlMs`. A prober that never got a 200 is not waited for: no balancer routes to a
+   * target it has only seen failing (HAProxy marks a server down at its first failed check after a restart).
+   */
   drained: boolean
+  /** The active probers, the ones `drained` waits for. */
   probers: Prober[]
+}
+
+export interface WaitForDrainOptions {
+  /** Give up after this many ms and resolve `{ drained: false }`. */
+  maxMs: number
+  /** How often to re-check, in ms. Default: 100. */
+  pollMs?: number
+  /** Stops waiting early (resolves, never rejects). */
+  signal?: AbortSignal
+}
+
+export interface DrainWaitResult {
+  drained: boolean
+  waitedMs: number
 }
 
 export interface MaintenanceStatus extends MaintenanceState, DrainStatus {}
 
 interface ProberState {
   consecutive503: number
+  /** `performance.now()` of the latest request: monotonic, for the arithmetic. */
   lastSeen: number
+  /** `Date.now()` of the latest request, for display. */
+  lastSeenWall: number
+  /** Estimated check interval; undefined until the prober asked twice. */
+  intervalMs: number | undefined
+  /** Got a 200 at least once: it may be routing traffic here. */
+  sawHealthy: boolean
 }
 
 const MAX_PROBERS = 256
+/** A prober silent for this many of its own intervals has gone away (or can no longer reach us). */
+const MISSED_INTERVALS = 3
+/** Slack on top of the missed intervals, for balancers with fast checks and jitter. */
+const QUIET_SLACK_MS = 1000
 
 /** A set of checks, the lifecycle of the instance, and its maintenance flag. Create with `createHealth()`. */
 export class Health {
@@ -221,6 +264,16 @@ export class Health {
     this.#changed()
   }
 
+  /**
+   * Shuts down gracefully on SIGTERM/SIGINT: drain until the load balancers confirm it (at most `maxDrainMs`),
+   * close the server and its keep-alive connections, let in-flight requests finish (at most `closeTimeoutMs`),
+   * run `onShutdown` hooks, `close()` this health, exit. Returns a disposer that removes the signal handlers and
+   * exposes `shutdown()` to run the same sequence from code. See `ShutdownOptions` for the defaults.
+   */
+  installShutdown(options?: ShutdownOptions): ShutdownController {
+    return installShutdown(this, options)
+  }
+
   /** Evaluates the checks of one probe. Check failures never reject; unknown `exclude` names throw a `TypeError`. */
   async evaluate(options: EvaluateOptions = {}): Promise<HealthReport> {
     const probe = oneOf<Probe>('probe', options.probe, ['live', 'ready', 'startup'], 'ready')
@@ -277,31 +330,47 @@ export class Health {
    * identity (remote address and User-Agent).
    */
   recordProbe(id: string, httpStatus: number): void {
-    const now = Date.now()
+    if (typeof id !== 'string')
+      throw new TypeError(`Expected \`id\` to be a string, got ${describeValue(id)}`)
+    if (!Number.isInteger(httpStatus)) {
+      throw new TypeError(`Expected \`httpStatus\` to be an integer, got ${describeValue(httpStatus)}`)
+    }
+    const now = performance.now()
     let prober = this.#probers.get(id)
-    if (!prober) {
+    if (prober && now - prober.lastSeen > this.proberTtlMs) prober = undefined
+    if (prober) {
+      const gap = now - prober.lastSeen
+      // Follows a longer interval at once and a shorter one slowly, so that a balancer that slows down
+      // (HAProxy's `downinter`) is not taken for gone.
+      prober.intervalMs =
+        prober.intervalMs === undefined || gap > prober.intervalMs ? gap : prober.intervalMs * 0.8 + gap * 0.2
+      // Least recently seen first, for eviction.
+      this.#probers.delete(id)
+    } else {
       if (this.#probers.size >= MAX_PROBERS) this.#evictProbers(now)
-      prober = { consecutive503: 0, lastSeen: now }
-      this.#probers.set(id, prober)
+      prober = { consecutive503: 0, lastSeen: now, lastSeenWall: 0, intervalMs: undefined, sawHealthy: false }
     }
     prober.lastSeen = now
+    prober.lastSeenWall = Date.now()
     prober.consecutive503 = httpStatus === 503 ? prober.consecutive503 + 1 : 0
+    if (httpStatus !== 503) prober.sawHealthy = true
+    this.#probers.set(id, prober)
   }
 
-  /** Whether the load balancers have seen this instance down. */
+  /** Whether the load balancers have seen this instance down: see `DrainStatus`. */
   drainStatus(): DrainStatus {
-    const now = Date.now()
+    const now = performance.now()
     const draining = this.state === 'draining' || this.#stopped
     const probers: Prober[] = []
     let drained = draining
     for (const [id, prober] of this.#probers) {
-      if (now - prober.lastSeen > this.proberTtlMs) continue
+      if (!this.#isActive(prober, now)) continue
       probers.push({
         id,
         consecutive503: prober.consecutive503,
-        lastSeen: new Date(prober.lastSeen).toISOString(),
+        lastSeen: new Date(prober.lastSeenWall).toISOString(),
       })
-      if (prober.consecutive503 < this.unhealthyThreshold) drained = false
+      if (prober.sawHealthy && prober.consecutive503 < this.unhealthyThreshold) drained = false
     }
     return { draining, drained, probers }
   }
@@ -312,19 +381,32 @@ export class Health {
   }
 
   /**
-   * Resolves once the drain is confirmed or `maxMs` passed. Resolves `{ drained, waitedMs }`; never rejects.
+   * Resolves once the drain is confirmed, `maxMs` passed or `signal` aborted, with `{ drained, waitedMs }`.
+   * Never rejects for those; throws a `TypeError` for bad options. Only useful while draining: it does not
+   * start draining (see `startDraining()` and `enterMaintenance()`).
    */
-  async waitForDrain(options: { maxMs: number; pollMs?: number; signal?: AbortSignal }): Promise<{
-    drained: boolean
-    waitedMs: number
-  }> {
+  async waitForDrain(options: WaitForDrainOptions): Promise<DrainWaitResult> {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`Expected options to be an object, got ${describeValue(options)}`)
+    }
     const maxMs = positiveNumber('maxMs', options.maxMs)
     const pollMs = positiveNumber('pollMs', options.pollMs ?? 100)
-    const started = Date.now()
-    while (!this.drainStatus().drained && Date.now() - started < maxMs && !options.signal?.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, maxMs - (Date.now() - started))))
+    const { signal } = options
+    const started = performance.now()
+    const elapsed = () => performance.now() - started
+    while (!this.drainStatus().drained && elapsed() < maxMs && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer)
+          signal?.removeEventListener('abort', wake)
+          resolve()
+        }
+        // Stays referenced: a shutdown waiting here must not let the process exit before its hooks ran.
+        const timer = setTimeout(wake, Math.max(1, Math.min(pollMs, maxMs - elapsed())))
+        signal?.addEventListener('abort', wake, { once: true })
+      })
     }
-    return { drained: this.drainStatus().drained, waitedMs: Date.now() - started }
+    return { drained: this.drainStatus().drained, waitedMs: Math.round(elapsed()) }
   }
 
   /** Stops background refresh, releases what checks own, closes the maintenance store. Idempotent. */
@@ -480,13 +562,21 @@ export class Health {
     }
   }
 
+  /** Seen within `proberTtlMs`, and not silent for more than three of its own intervals. */
+  #isActive(prober: ProberState, now: number): boolean {
+    const silent = now - prober.lastSeen
+    if (silent > this.proberTtlMs) return false
+    if (prober.intervalMs === undefined) return true
+    return silent <= Math.max(MISSED_INTERVALS * prober.intervalMs, prober.intervalMs + QUIET_SLACK_MS)
+  }
+
   #evictProbers(now: number): void {
     for (const [id, prober] of this.#probers) {
-      if (now - prober.lastSeen > this.proberTtlMs) this.#probers.delete(id)
+      if (!this.#isActive(prober, now)) this.#probers.delete(id)
     }
     if (this.#probers.size >= MAX_PROBERS) {
-      const oldest = this.#probers.keys().next().value
-      if (oldest !== undefined) this.#probers.delete(oldest)
+      const leastRecent = this.#probers.keys().next().value
+      if (leastRecent !== undefined) this.#probers.delete(leastRecent)
     }
   }
 }

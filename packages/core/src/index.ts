@@ -1,10 +1,8 @@
 export {
   CheckStillRunningError,
   CheckTimeoutError,
-  HealthRequestError,
   isCheckStillRunningError,
   isCheckTimeoutError,
-  isHealthRequestError,
 } from './errors.js'
 export type {
   DetailsMode,
@@ -18,10 +16,12 @@ export { createHandler, MAX_ADMIN_BODY_BYTES } from './handler.js'
 export type {
   CheckChangeEvent,
   DrainStatus,
+  DrainWaitResult,
   HealthOptions,
   MaintenanceStatus,
   Prober,
   StatusChangeEvent,
+  WaitForDrainOptions,
 } from './health.js'
 export { aggregateStatus, createHealth, Health } from './health.js'
 export { memoryMaintenance } from './maintenance.js'
@@ -36,4 +36,14 @@ export {
 export type { RenderedCheck, RenderedReport, RenderOptions } from './render.js'
 export { HEALTH_CONTENT_TYPE, toHealthJson } from './render.js'
 export { sanitizeOutput } from './sanitize.js'
+export type {
+  ShutdownController,
+  ShutdownHook,
+  ShutdownLogger,
+  ShutdownOptions,
+  ShutdownResult,
+  ShutdownServer,
+} from './shutdown.js'
+export { installShutdown } from './shutdown.js'
+export * from './checks/index.js'
 export type * from './types.js'

@@ -1,5 +1,5 @@
 import { CheckStillRunningError, CheckTimeoutError } from './errors.js'
-import { describeValue, sanitizeOutput } from './sanitize.js'
+import { describeValue, isErrorLike, sanitizeOutput } from './sanitize.js'
 import type { CheckDefinition, CheckOutcome, CheckResult, Measurement, Probe, Status } from './types.js'
 import {
   booleanOption,
@@ -191,7 +191,7 @@ export class CheckRunner {
     if (settled.kind === 'error') {
       const { error } = settled
       const output =
-        error instanceof Error
+        isErrorLike(error)
           ? sanitizeOutput(error) || error.name
           : `check threw a non-Error value: ${sanitizeOutput(describeValue(error))}`
       return { status: 'fail', output, durationMs }
@@ -290,7 +290,7 @@ export class CheckRunner {
     if (raw.observedValue !== undefined) {
       result.observedValue = raw.observedValue
       if (raw.observedUnit !== undefined) result.observedUnit = raw.observedUnit
-    } else if (raw.output !== 'no result yet') {
+    } else if (result.measurement === 'responseTime' && raw.output !== 'no result yet') {
       result.observedValue = raw.durationMs
       result.observedUnit = 'ms'
     }

@@ -8,7 +8,7 @@ const MAX_OUTPUT = 500
  */
 export function sanitizeOutput(value: unknown): string {
   let text: string
-  if (value instanceof Error) text = value.message || value.name
+  if (isErrorLike(value)) text = value.message || value.name
   else if (typeof value === 'string') text = value
   else text = describeValue(value)
   const firstLine = text.split(/\r?\n/, 1)[0] ?? ''
@@ -35,4 +35,15 @@ export function describeValue(value: unknown): string {
     default:
       return 'an object'
   }
+}
+
+/** `instanceof Error` fails for errors from another realm (vm contexts, test sandboxes, some fetch errors). */
+export function isErrorLike(value: unknown): value is Error {
+  return (
+    value instanceof Error ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Error).message === 'string' &&
+      typeof (value as Error).name === 'string')
+  )
 }

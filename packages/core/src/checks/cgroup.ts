@@ -42,7 +42,8 @@ export function readCgroupCpuLimit(root = DEFAULT_CGROUP_ROOT): number | undefin
     quota = readText(join(root, 'cpu', 'cpu.cfs_quota_us'))
     period = readText(join(root, 'cpu', 'cpu.cfs_period_us'))
   }
-  if (quota === undefined || period === undefined || !/^\d+$/.test(quota) || !/^\d+$/.test(period)) return undefined
+  if (quota === undefined || period === undefined || !/^\d+$/.test(quota) || !/^\d+$/.test(period))
+    return undefined
   const cores = Number(quota) / Number(period)
   return cores > 0 && Number.isFinite(cores) ? cores : undefined
 }

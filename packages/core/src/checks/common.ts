@@ -31,14 +31,20 @@ const show = (value: unknown): string => (typeof value === 'string' ? JSON.strin
  * Checks that `options` is an object (or absent) without unknown keys: a misspelt threshold would
  * otherwise silently fall back to its default.
  */
-export function readOptions(factory: string, options: unknown, keys: readonly string[]): Record<string, unknown> {
+export function readOptions(
+  factory: string,
+  options: unknown,
+  keys: readonly string[],
+): Record<string, unknown> {
   if (options === undefined) return {}
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError(`Expected the options of ${factory}() to be an object, got ${describeValue(options)}`)
   }
   for (const key of Object.keys(options)) {
     if (!keys.includes(key)) {
-      throw new TypeError(`Unknown option \`${key}\` passed to ${factory}(); expected one of ${keys.join(', ')}`)
+      throw new TypeError(
+        `Unknown option \`${key}\` passed to ${factory}(); expected one of ${keys.join(', ')}`,
+      )
     }
   }
   return options as Record<string, unknown>
@@ -47,7 +53,9 @@ export function readOptions(factory: string, options: unknown, keys: readonly st
 export function checkName(value: unknown, fallback: string): string {
   const name = value ?? fallback
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new TypeError(`Expected \`name\` to be 1-128 letters, digits, '.', '_' or '-', got ${describeValue(name)}`)
+    throw new TypeError(
+      `Expected \`name\` to be 1-128 letters, digits, '.', '_' or '-', got ${describeValue(name)}`,
+    )
   }
   return name
 }
@@ -121,7 +129,9 @@ export function ratioThreshold(name: string, value: unknown, fallback: number | 
   if (value === undefined) return fallback
   if (value === false) return false
   if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
-    throw new TypeError(`Expected \`${name}\` to be a ratio greater than 0 and at most 1, or false, got \`${show(value)}\``)
+    throw new TypeError(
+      `Expected \`${name}\` to be a ratio greater than 0 and at most 1, or false, got \`${show(value)}\``,
+    )
   }
   return value
 }
@@ -137,7 +147,12 @@ export function positiveThreshold(name: string, value: unknown, fallback: number
 }
 
 /** A warn threshold above its fail threshold would never be seen: say so instead of ignoring it. */
-export function warnNotAboveFail(warnName: string, warn: number | false, failName: string, fail: number | false): void {
+export function warnNotAboveFail(
+  warnName: string,
+  warn: number | false,
+  failName: string,
+  fail: number | false,
+): void {
   if (warn !== false && fail !== false && warn > fail) {
     throw new TypeError(`Expected \`${warnName}\` (${warn}) to be at most \`${failName}\` (${fail})`)
   }
@@ -261,4 +276,5 @@ export class TumblingWindow<S> {
   }
 }
 
-export const formatSpan = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `${round(ms / 1000, 1)} s`)
+export const formatSpan = (ms: number): string =>
+  ms < 1000 ? `${Math.round(ms)} ms` : `${round(ms / 1000, 1)} s`

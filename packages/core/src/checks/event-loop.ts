@@ -1,4 +1,9 @@
-import { type EventLoopUtilization, type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import {
+  type EventLoopUtilization,
+  type IntervalHistogram,
+  monitorEventLoopDelay,
+  performance,
+} from 'node:perf_hooks'
 import type { CheckDefinition, CheckOutcome } from '../types.js'
 import { positiveNumber } from '../validate.js'
 import {
@@ -54,7 +59,11 @@ export function eventLoopCheck(options: EventLoopCheckOptions = {}): CheckDefini
   const maxDelay = positiveThreshold('maxDelayP99Ms', opts.maxDelayP99Ms, 200)
   const maxUtilization = ratioThreshold('maxUtilization', opts.maxUtilization, 0.9)
   const windowMs = opts.windowMs === undefined ? 10_000 : positiveNumber('windowMs', opts.windowMs)
-  const base = baseDefinition(name, opts, { critical: false, componentType: 'system', measurement: 'delayP99' })
+  const base = baseDefinition(name, opts, {
+    critical: false,
+    componentType: 'system',
+    measurement: 'delayP99',
+  })
 
   let histogram: IntervalHistogram | undefined
   let mark: EventLoopUtilization | undefined
@@ -98,7 +107,7 @@ export function eventLoopCheck(options: EventLoopCheckOptions = {}): CheckDefini
     }
     if (maxUtilization !== false && stats.utilization > maxUtilization) {
       problems.push(
-        `utilization ${formatPercent(stats.utilization)} is above \`maxUtilization\` ${formatPercent(maxUtilization)}`,
+        `utilization ${formatPercent(stats.utilization)} is above \`maxUtilization\` ${maxUtilization}`,
       )
     }
     if (problems.length > 0) throw new Error(`event loop ${problems.join('; ')} (${summary})`)

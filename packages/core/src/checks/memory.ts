@@ -19,11 +19,11 @@ import {
 export interface MemoryCheckOptions extends BuiltinCheckOptions {
   /** Default: `'memory'`. */
   name?: string
-  /** Warn when the V8 heap in use exceeds this share of the heap limit; `false` turns it off. Default: 0.9. */
+  /** Warn when the V8 heap in use exceeds this share of the heap limit; `false` turns it off. Default: 0.9 (or `heapFailRatio` if lower). */
   heapWarnRatio?: number | false
   /** Fail when the V8 heap in use exceeds this share of the heap limit. Default: `false` (never). */
   heapFailRatio?: number | false
-  /** Warn when the resident set size exceeds this share of the memory limit; `false` turns it off. Default: 0.9. */
+  /** Warn when the resident set size exceeds this share of the memory limit; `false` turns it off. Default: 0.9 (or `rssFailRatio` if lower). */
   rssWarnRatio?: number | false
   /** Fail when the resident set size exceeds this share of the memory limit. Default: `false` (never). */
   rssFailRatio?: number | false
@@ -60,6 +60,9 @@ interface Part {
   failName: string
 }
 
+const belowFail = (warn: number, fail: number | false): number =>
+  fail === false ? warn : Math.min(warn, fail)
+
 function levelOf(part: Part): Status {
   if (part.fail !== false && part.ratio >= part.fail) return 'fail'
   if (part.warn !== false && part.ratio >= part.warn) return 'warn'
@@ -70,7 +73,7 @@ function describePart(part: Part, level: Status): string {
   const text = `${part.label} ${formatBytes(part.used)} of ${formatBytes(part.limit)} (${formatPercent(part.ratio)})`
   if (level === 'pass') return text
   const [name, threshold] = level === 'fail' ? [part.failName, part.fail] : [part.warnName, part.warn]
-  return `${text} is above \`${name}\` ${formatPercent(Number(threshold))}`
+  return `${text} is above \`${name}\` ${threshold}`
 }
 
 /**
@@ -81,10 +84,12 @@ function describePart(part: Part, level: Status): string {
 export function memoryCheck(options: MemoryCheckOptions = {}): CheckDefinition {
   const opts = readOptions('memoryCheck', options, KEYS)
   const name = checkName(opts.name, 'memory')
-  const heapWarn = ratioThreshold('heapWarnRatio', opts.heapWarnRatio, 0.9)
   const heapFail = ratioThreshold('heapFailRatio', opts.heapFailRatio, false)
-  const rssWarn = ratioThreshold('rssWarnRatio', opts.rssWarnRatio, 0.9)
   const rssFail = ratioThreshold('rssFailRatio', opts.rssFailRatio, false)
+  // The default warning never sits above an explicit failure threshold: that would be an error in the
+  // caller's options, not in the defaults.
+  const heapWarn = ratioThreshold('heapWarnRatio', opts.heapWarnRatio, belowFail(0.9, heapFail))
+  const rssWarn = ratioThreshold('rssWarnRatio', opts.rssWarnRatio, belowFail(0.9, rssFail))
   warnNotAboveFail('heapWarnRatio', heapWarn, 'heapFailRatio', heapFail)
   warnNotAboveFail('rssWarnRatio', rssWarn, 'rssFailRatio', rssFail)
   const cgroupRoot = nonEmptyString('cgroupRoot', opts.cgroupRoot) ?? DEFAULT_CGROUP_ROOT
@@ -92,7 +97,11 @@ export function memoryCheck(options: MemoryCheckOptions = {}): CheckDefinition {
     opts.rssLimitBytes === undefined
       ? readCgroupMemoryLimit(cgroupRoot)
       : positiveNumber('rssLimitBytes', opts.rssLimitBytes)
-  const base = baseDefinition(name, opts, { critical: false, componentType: 'system', measurement: 'heapUtilization' })
+  const base = baseDefinition(name, opts, {
+    critical: false,
+    componentType: 'system',
+    measurement: 'heapUtilization',
+  })
 
   const check = (): CheckOutcome => {
     const heap = getHeapStatistics()
@@ -124,7 +133,9 @@ export function memoryCheck(options: MemoryCheckOptions = {}): CheckDefinition {
     const rssLevel = rssPart === undefined ? 'pass' : levelOf(rssPart)
     const output = [
       describePart(heapPart, heapLevel),
-      rssPart === undefined ? `rss ${formatBytes(rss)} (no memory limit known)` : describePart(rssPart, rssLevel),
+      rssPart === undefined
+        ? `rss ${formatBytes(rss)} (no memory limit known)`
+        : describePart(rssPart, rssLevel),
     ].join('; ')
     if (heapLevel === 'fail' || rssLevel === 'fail') throw new Error(`memory ${output}`)
 
@@ -135,7 +146,11 @@ export function memoryCheck(options: MemoryCheckOptions = {}): CheckDefinition {
     }
     if (rssPart !== undefined) {
       measurements.rssLimit = { observedValue: rssPart.limit, observedUnit: 'bytes' }
-      measurements.rssUtilization = { observedValue: percent(rssPart.ratio), observedUnit: 'percent', status: rssLevel }
+      measurements.rssUtilization = {
+        observedValue: percent(rssPart.ratio),
+        observedUnit: 'percent',
+        status: rssLevel,
+      }
     }
     return {
       status: heapLevel === 'warn' || rssLevel === 'warn' ? 'warn' : 'pass',

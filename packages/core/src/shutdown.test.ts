@@ -1,0 +1,588 @@
+import http, { type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createHandler } from './handler.js'
+import { createHealth, type Health, type HealthOptions } from './health.js'
+import { createNodeListener, tuneForLoadBalancer } from './node.js'
+import type { ShutdownController, ShutdownLogger, ShutdownOptions } from './shutdown.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const TOKEN = 'drain-test-token'
+
+interface Reply {
+  status: number
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+function makeHealth(options: HealthOptions = {}): Health {
+  const health = createHealth(options)
+  cleanups.push(() => health.close())
+  return health
+}
+
+/** Collects log lines; `errors` keeps the error objects handed to `logger.error`. */
+function makeLogger() {
+  const lines: string[] = []
+  const errors: unknown[] = []
+  const logger: ShutdownLogger = {
+    info: (message) => lines.push(`info ${message}`),
+    warn: (message) => lines.push(`warn ${message}`),
+    error: (message, error) => {
+      lines.push(`error ${message}`)
+      if (error !== undefined) errors.push(error)
+    },
+  }
+  return { logger, lines, errors }
+}
+
+/** A real node:http server: the health routes, `/slow` (300 ms), `/hang` (never answers), `/` (fast). */
+async function startServer(health: Health): Promise<{ server: http.Server; port: number }> {
+  const healthRoutes = createNodeListener(health, { adminToken: TOKEN })
+  const hanging = new Set<http.ServerResponse>()
+  const server = http.createServer((request, response) => {
+    if (request.url === '/slow') setTimeout(() => response.end('slow done'), 300)
+    else if (request.url === '/hang') hanging.add(response)
+    else if (request.url === '/') response.end('ok')
+    else healthRoutes(request, response)
+  })
+  tuneForLoadBalancer(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  )
+  return { server, port: (server.address() as AddressInfo).port }
+}
+
+function request(
+  port: number,
+  path: string,
+  options: { agent?: http.Agent | false; headers?: Record<string, string>; method?: string } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent: options.agent ?? false,
+        headers: options.headers,
+        method: options.method,
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          body += chunk
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+        res.on('error', reject)
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** A load-balancer-like prober: GET /health/ready every `intervalMs` with its own User-Agent, until stopped. */
+function startProber(port: number, userAgent: string, intervalMs: number) {
+  const statuses: number[] = []
+  let stopped = false
+  const done = (async () => {
+    while (!stopped) {
+      try {
+        statuses.push((await request(port, '/health/ready', { headers: { 'user-agent': userAgent } })).status)
+      } catch {
+        return // the server closed
+      }
+      await sleep(intervalMs)
+    }
+  })()
+  const stop = async () => {
+    stopped = true
+    await done
+  }
+  cleanups.push(stop)
+  return { statuses, stop }
+}
+
+function install(health: Health, options: ShutdownOptions): ShutdownController & { exits: number[] } {
+  const exits: number[] = []
+  const controller = health.installShutdown({ signals: [], exit: (code) => exits.push(code), ...options })
+  cleanups.push(() => controller.dispose())
+  return Object.assign(controller, { exits })
+}
+
+describe('drain confirmation', () => {
+  it('is confirmed only once every prober saw `unhealthyThreshold` consecutive 503s', async () => {
+    const health = makeHealth({ unhealthyThreshold: 3 })
+    const handler = createHandler(health)
+    const probe = (address: string, userAgent: string) =>
+      handler.handle({
+        method: 'GET',
+        url: '/health/ready',
+        headers: { 'user-agent': userAgent },
+        remoteAddress: address,
+      })
+    await probe('10.0.0.1', 'ELB-HealthChecker/2.0')
+    await probe('10.0.0.2', 'ELB-HealthChecker/2.0')
+    expect(health.drainStatus()).toMatchObject({ draining: false, drained: false })
+
+    await health.enterMaintenance('deploy')
+    for (let i = 0; i < 3; i++) await probe('10.0.0.1', 'ELB-HealthChecker/2.0')
+    await probe('10.0.0.2', 'ELB-HealthChecker/2.0')
+    await probe('10.0.0.2', 'ELB-HealthChecker/2.0')
+    expect(health.drainStatus()).toMatchObject({ draining: true, drained: false })
+    await probe('10.0.0.2', 'ELB-HealthChecker/2.0')
+    const status = health.drainStatus()
+    expect(status.drained).toBe(true)
+    expect(status.probers.map(({ id, consecutive503 }) => [id, consecutive503])).toEqual([
+      ['10.0.0.1 ELB-HealthChecker/2.0', 3],
+      ['10.0.0.2 ELB-HealthChecker/2.0', 3],
+    ])
+  })
+
+  it('counts readiness answers only: liveness, startup, single checks and the admin API neither add nor reset probers', async () => {
+    const health = makeHealth({ checks: [{ name: 'db', check: () => {} }] })
+    const handler = createHandler(health, { adminToken: TOKEN })
+    const from = (url: string, method = 'GET') =>
+      handler.handle({
+        method,
+        url,
+        headers: { 'user-agent': 'kube-probe/1.30', authorization: `Bearer ${TOKEN}` },
+        remoteAddress: '10.1.0.1',
+      })
+    for (const url of ['/health/live', '/health/startup', '/health/checks/db', '/health/maintenance'])
+      await from(url)
+    expect(health.drainStatus().probers).toEqual([])
+    expect((await from('/health'))?.status).toBe(200)
+
+    await health.enterMaintenance()
+    expect((await from('/health'))?.status).toBe(503)
+    // The kubelet probes liveness from the same address with the same User-Agent: it must not reset the count.
+    expect((await from('/health/live'))?.status).toBe(200)
+    expect(health.drainStatus().drained).toBe(false)
+    await from('/health/ready', 'HEAD')
+    expect(health.drainStatus().probers).toEqual([
+      { id: '10.1.0.1 kube-probe/1.30', consecutive503: 2, lastSeen: expect.any(String) },
+    ])
+    expect(health.drainStatus().drained).toBe(true)
+  })
+
+  it('reports draining, drained and the probers on GET /health/maintenance', async () => {
+    const health = makeHealth({ unhealthyThreshold: 1 })
+    const handler = createHandler(health, { adminToken: TOKEN })
+    await handler.handle({ method: 'HEAD', url: '/health/ready', headers: {}, remoteAddress: '10.0.0.9' })
+    const admin = { authorization: `Bearer ${TOKEN}` }
+    const on = await handler.handle({
+      method: 'PUT',
+      url: '/health/maintenance',
+      headers: admin,
+      body: '{"reason":"v2"}',
+    })
+    expect(JSON.parse(on?.body ?? '')).toMatchObject({
+      enabled: true,
+      reason: 'v2',
+      draining: true,
+      drained: false,
+    })
+    await handler.handle({ method: 'HEAD', url: '/health/ready', headers: {}, remoteAddress: '10.0.0.9' })
+    const got = JSON.parse(
+      (await handler.handle({ method: 'GET', url: '/health/maintenance', headers: admin }))?.body ?? '',
+    )
+    expect(got).toEqual({
+      enabled: true,
+      reason: 'v2',
+      since: expect.any(String),
+      source: 'memory',
+      draining: true,
+      drained: true,
+      probers: [{ id: '10.0.0.9', consecutive503: 1, lastSeen: expect.any(String) }],
+    })
+    expect(Date.parse(got.probers[0].lastSeen)).toBeGreaterThan(Date.now() - 5000)
+  })
+
+  it('does not wait for a prober that never saw the instance healthy, but lists it', async () => {
+    const health = makeHealth()
+    health.recordProbe('lb', 200)
+    await health.enterMaintenance()
+    health.recordProbe('curl-during-the-drain', 503)
+    health.recordProbe('lb', 503)
+    expect(health.drainStatus().drained).toBe(false)
+    health.recordProbe('lb', 503)
+    expect(health.drainStatus()).toMatchObject({
+      drained: true,
+      probers: [
+        { id: 'curl-during-the-drain', consecutive503: 1 },
+        { id: 'lb', consecutive503: 2 },
+      ],
+    })
+  })
+
+  it('resets a prober on a 200 and starts counting again', async () => {
+    const health = makeHealth()
+    health.recordProbe('lb', 503)
+    health.recordProbe('lb', 200)
+    await health.enterMaintenance()
+    health.recordProbe('lb', 503)
+    expect(health.drainStatus().drained).toBe(false)
+    health.recordProbe('lb', 503)
+    expect(health.drainStatus().drained).toBe(true)
+  })
+
+  it('confirms at once when no prober is around, but never while not draining', async () => {
+    const health = makeHealth()
+    expect(health.drainStatus()).toEqual({ draining: false, drained: false, probers: [] })
+    health.startDraining()
+    expect(health.drainStatus()).toEqual({ draining: true, drained: true, probers: [] })
+  })
+
+  it('keeps waiting for a slow prober that is still probing at its interval', async () => {
+    const health = makeHealth({ unhealthyThreshold: 2 })
+    const { port } = await startServer(health)
+    const prober = startProber(port, 'slow-lb', 400)
+    await sleep(900) // three 200s: its interval is known
+    await health.enterMaintenance()
+    const waited = await health.waitForDrain({ maxMs: 5000, pollMs: 20 })
+    expect(waited.drained).toBe(true)
+    // Two more probes at ~400 ms each: it held confirmation up instead of being taken for gone.
+    expect(waited.waitedMs).toBeGreaterThan(300)
+    expect(health.drainStatus().probers).toEqual([
+      { id: '127.0.0.1 slow-lb', consecutive503: 2, lastSeen: expect.any(String) },
+    ])
+  })
+
+  it('stops waiting for a prober that went silent for three of its intervals, long before `proberTtlMs`', async () => {
+    const health = makeHealth({ proberTtlMs: 60_000 })
+    const { port } = await startServer(health)
+    const prober = startProber(port, 'one-off-script', 30)
+    await sleep(200)
+    await prober.stop()
+    expect(prober.statuses.every((status) => status === 200)).toBe(true)
+    await health.enterMaintenance()
+    expect(health.drainStatus().drained).toBe(false)
+    const waited = await health.waitForDrain({ maxMs: 10_000, pollMs: 20 })
+    expect({ waited, status: health.drainStatus() }).toMatchObject({ waited: { drained: true } })
+    // max(3 x interval, interval + 1 s) after its last probe.
+    expect(waited.waitedMs).toBeLessThan(2500)
+    expect(health.drainStatus().probers).toEqual([])
+  })
+
+  it('holds a prober seen only once until `proberTtlMs`, then forgets it', async () => {
+    const health = makeHealth({ proberTtlMs: 300 })
+    health.recordProbe('seen-once', 200)
+    await health.enterMaintenance()
+    expect(health.drainStatus().drained).toBe(false)
+    const waited = await health.waitForDrain({ maxMs: 3000, pollMs: 10 })
+    expect(waited.drained).toBe(true)
+    expect(waited.waitedMs).toBeGreaterThan(200)
+    expect(waited.waitedMs).toBeLessThan(1000)
+  })
+
+  it('caps waitForDrain at maxMs, wakes on abort, and validates its options', async () => {
+    const health = makeHealth()
+    health.recordProbe('lb', 200)
+    health.startDraining()
+    const capped = await health.waitForDrain({ maxMs: 150, pollMs: 50 })
+    expect(capped.drained).toBe(false)
+    expect(capped.waitedMs).toBeGreaterThanOrEqual(140)
+    expect(capped.waitedMs).toBeLessThan(400)
+
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 50)
+    const aborted = await health.waitForDrain({ maxMs: 10_000, pollMs: 5000, signal: controller.signal })
+    expect(aborted.drained).toBe(false)
+    expect(aborted.waitedMs).toBeLessThan(1000)
+
+    await expect(health.waitForDrain({ maxMs: 0 })).rejects.toThrow(
+      'Expected `maxMs` to be a positive number, got `0`',
+    )
+    await expect(health.waitForDrain({ maxMs: 10, pollMs: -1 })).rejects.toThrow(
+      'Expected `pollMs` to be a positive number, got `-1`',
+    )
+    expect(() => health.recordProbe(42 as never, 200)).toThrow('Expected `id` to be a string')
+    expect(() => health.recordProbe('lb', '503' as never)).toThrow('Expected `httpStatus` to be an integer')
+  })
+})
+
+describe('installShutdown', () => {
+  it('rejects bad options with a TypeError naming the option', () => {
+    const health = makeHealth()
+    const cases: Array<[unknown, string]> = [
+      [{ maxDrainMs: -1 }, 'Expected `maxDrainMs` to be a non-negative number, got `-1`'],
+      [{ closeTimeoutMs: 0 }, 'Expected `closeTimeoutMs` to be a positive number, got `0`'],
+      [{ drainPollMs: Number.NaN }, 'Expected `drainPollMs` to be a positive number'],
+      [{ signals: 'SIGTERM' }, 'Expected `signals` to be an array'],
+      [{ signals: ['SIGKILL'] }, "Expected `signals` to contain catchable signal names like 'SIGTERM'"],
+      [{ signals: ['SIGNOPE'] }, "Expected `signals` to contain catchable signal names like 'SIGTERM'"],
+      [{ onShutdown: [() => {}, 'x'] }, 'Expected `onShutdown[1]` to be a function'],
+      [{ server: {} }, 'Expected `server` to be a node:http server'],
+      [{ close: 'now' }, 'Expected `close` to be a function'],
+      [{ exit: 1 }, 'Expected `exit` to be a boolean or a function'],
+      [{ logger: { info() {} } }, 'Expected `logger` to have `info()` and `error()` methods'],
+      [null, 'Expected shutdown options to be an object'],
+    ]
+    for (const [options, message] of cases) {
+      expect(() => health.installShutdown(options as ShutdownOptions)).toThrow(TypeError)
+      expect(() => health.installShutdown(options as ShutdownOptions)).toThrow(message)
+    }
+    expect(process.listenerCount('SIGTERM')).toBe(0)
+  })
+
+  it('drains until the probers saw 503s, then closes, runs the hooks, closes the health and exits 0', async () => {
+    const health = makeHealth({ unhealthyThreshold: 2 })
+    const { server, port } = await startServer(health)
+    const prober = startProber(port, 'lb-1', 100)
+    await sleep(350)
+    const { logger, lines } = makeLogger()
+    const order: string[] = []
+    const controller = install(health, {
+      server,
+      logger,
+      onShutdown: () => {
+        order.push(`hook (health ${health.state})`)
+      },
+    })
+    const running = controller.shutdown('test')
+    expect(controller.started).toBe(true)
+    // Draining: readiness 503, liveness 200, the app still served.
+    expect((await request(port, '/health/ready')).status).toBe(503)
+    expect((await request(port, '/health/live')).status).toBe(200)
+    expect((await request(port, '/')).status).toBe(200)
+    const result = await running
+    order.push(`exit ${controller.exits.join(',')} (health ${health.state})`)
+
+    expect(result).toMatchObject({ code: 0, reason: 'test', drained: true, forcedClose: false, errors: [] })
+    expect(result.drainWaitMs).toBeGreaterThanOrEqual(90)
+    expect(prober.statuses.slice(-2)).toEqual([503, 503])
+    expect(order).toEqual(['hook (health draining)', 'exit 0 (health stopped)'])
+    expect(controller.exits).toEqual([0])
+    await expect(request(port, '/')).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+    expect(lines).toEqual([
+      'info healthgate: test: draining (readiness answers 503)',
+      expect.stringMatching(/^info healthgate: drain confirmed after \d+ ms$/),
+      expect.stringMatching(/^info healthgate: server closed after \d+ ms$/),
+      'info healthgate: shutdown complete (exit code 0)',
+    ])
+  })
+
+  it('stops waiting for the drain at maxDrainMs and closes anyway', async () => {
+    const health = makeHealth()
+    const { server, port } = await startServer(health)
+    startProber(port, 'very-slow-lb', 1500)
+    await sleep(100)
+    const { logger, lines } = makeLogger()
+    const controller = install(health, { server, logger, maxDrainMs: 200 })
+    const result = await controller.shutdown()
+    expect(result.drained).toBe(false)
+    expect(result.drainWaitMs).toBeGreaterThanOrEqual(190)
+    expect(result.drainWaitMs).toBeLessThan(700)
+    expect(result.code).toBe(0)
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /drain not confirmed after \d+ ms \(probers below the threshold: 127\.0\.0\.1 very-slow-lb\)/,
+      ),
+    )
+  })
+
+  it('closes at once without waiting when maxDrainMs is 0', async () => {
+    const health = makeHealth()
+    const { server, port } = await startServer(health)
+    startProber(port, 'lb', 1000)
+    await sleep(100)
+    const controller = install(health, { server, logger: makeLogger().logger, maxDrainMs: 0 })
+    const started = performance.now()
+    const result = await controller.shutdown()
+    expect(result).toMatchObject({ drained: false, drainWaitMs: 0, code: 0 })
+    expect(performance.now() - started).toBeLessThan(500)
+  })
+
+  it('lets in-flight slow requests finish with `Connection: close` and refuses new connections', async () => {
+    const health = makeHealth()
+    const { server, port } = await startServer(health)
+    const agent = new http.Agent({ keepAlive: true })
+    cleanups.push(() => agent.destroy())
+    // Installed at startup, as in an app: it tracks the requests in flight from then on.
+    const controller = install(health, { server, logger: makeLogger().logger })
+    const slow = [
+      request(port, '/slow', { agent }),
+      request(port, '/slow', { agent }),
+      request(port, '/slow', { agent }),
+    ]
+    await sleep(50)
+    const result = await controller.shutdown()
+    const replies = await Promise.all(slow)
+    expect(replies.map((reply) => [reply.status, reply.body, reply.headers.connection])).toEqual([
+      [200, 'slow done', 'close'],
+      [200, 'slow done', 'close'],
+      [200, 'slow done', 'close'],
+    ])
+    expect(result).toMatchObject({ code: 0, forcedClose: false })
+    expect(result.closeMs).toBeGreaterThanOrEqual(150)
+    expect(result.closeMs).toBeLessThan(2000)
+    await expect(request(port, '/')).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+  })
+
+  it('closes idle keep-alive connections at once and a streaming response right after it ends', async () => {
+    const health = makeHealth()
+    const healthRoutes = createNodeListener(health)
+    const server = http.createServer((req, res) => {
+      if (req.url === '/stream') {
+        res.writeHead(200, { 'content-type': 'text/plain' })
+        res.write('a')
+        setTimeout(() => res.end('b'), 300)
+      } else healthRoutes(req, res)
+    })
+    tuneForLoadBalancer(server) // 65 s keep-alive: only an explicit close ends these sockets early
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)))
+    const port = (server.address() as AddressInfo).port
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
+    cleanups.push(() => agent.destroy())
+    const controller = install(health, { server, logger: makeLogger().logger, closeTimeoutMs: 5000 })
+    await Promise.all([request(port, '/health/live', { agent }), request(port, '/health/live', { agent })])
+    const stream = request(port, '/stream', { agent })
+    await sleep(50)
+    const result = await controller.shutdown()
+    expect((await stream).body).toBe('ab')
+    // Without closing the idle sockets and the streamed one, close() would wait for the 65 s keep-alive timeout.
+    expect(result.closeMs).toBeLessThan(1500)
+    expect(result.forcedClose).toBe(false)
+  })
+
+  it('cuts requests still running after closeTimeoutMs, reports it and exits 1', async () => {
+    const health = makeHealth()
+    const { server, port } = await startServer(health)
+    const { logger, lines } = makeLogger()
+    const controller = install(health, { server, logger, closeTimeoutMs: 200 })
+    const hung = request(port, '/hang').then(
+      () => 'answered',
+      (error: NodeJS.ErrnoException) => error.code,
+    )
+    await sleep(50)
+    const result = await controller.shutdown()
+    expect(await hung).toBe('ECONNRESET')
+    expect(result.forcedClose).toBe(true)
+    expect(result.code).toBe(1)
+    expect(result.closeMs).toBeGreaterThanOrEqual(190)
+    expect(result.closeMs).toBeLessThan(1500)
+    expect(controller.exits).toEqual([1])
+    expect(lines).toContainEqual(
+      expect.stringContaining('in-flight requests still running after closeTimeoutMs (200 ms)'),
+    )
+  })
+
+  it('runs onShutdown hooks once, in order, and reports their errors instead of swallowing them', async () => {
+    const health = makeHealth()
+    const { server } = await startServer(health)
+    const calls: string[] = []
+    const boom = new Error('flush failed')
+    const { logger, lines, errors } = makeLogger()
+    const controller = install(health, {
+      server,
+      logger,
+      onShutdown: [
+        () => {
+          calls.push('first')
+        },
+        function closeQueue() {
+          calls.push('second')
+          throw boom
+        },
+        async () => {
+          await sleep(20)
+          calls.push('third')
+          return Promise.reject('not even an Error')
+        },
+        () => {
+          calls.push('fourth')
+        },
+      ],
+    })
+    const [a, b] = [controller.shutdown(), controller.shutdown('again')]
+    expect(b).toBe(a)
+    const result = await a
+    await controller.shutdown()
+    expect(calls).toEqual(['first', 'second', 'third', 'fourth'])
+    expect(result.code).toBe(1)
+    expect(result.errors).toEqual([boom, 'not even an Error'])
+    expect(errors).toEqual([boom, 'not even an Error'])
+    expect(lines).toContainEqual('error healthgate: onShutdown hook #2 (closeQueue) failed')
+    expect(lines).toContainEqual('error healthgate: onShutdown hook #3 failed')
+    expect(controller.exits).toEqual([1])
+  })
+
+  it('starts on a signal, and a second signal exits at once with 130', async () => {
+    const health = makeHealth()
+    const { server, port } = await startServer(health)
+    startProber(port, 'lb-that-keeps-it-waiting', 2000)
+    await sleep(100)
+    const { logger, lines } = makeLogger()
+    const before = process.listenerCount('SIGTERM')
+    const controller = install(health, {
+      server,
+      logger,
+      signals: ['SIGTERM', 'SIGUSR2'],
+      maxDrainMs: 20_000,
+    })
+    expect(process.listenerCount('SIGTERM')).toBe(before + 1)
+    // Emitting runs the handlers like a delivered signal, without killing the test runner if they are missing.
+    process.emit('SIGUSR2', 'SIGUSR2')
+    await sleep(100)
+    expect(controller.started).toBe(true)
+    expect(health.state).toBe('draining')
+    expect(controller.exits).toEqual([])
+    const second = performance.now()
+    process.emit('SIGTERM', 'SIGTERM')
+    expect(controller.exits).toEqual([130])
+    expect(performance.now() - second).toBeLessThan(100)
+    const result = await controller.shutdown()
+    expect(result.code).toBe(130)
+    expect(controller.exits).toEqual([130]) // the interrupted sequence does not exit a second time
+    expect(lines).toContainEqual('error healthgate: SIGTERM received again: exiting now')
+    expect(process.listenerCount('SIGTERM')).toBe(before)
+  })
+
+  it('removes its signal handlers when disposed, and with exit: false never exits', async () => {
+    const health = makeHealth()
+    const before = process.listenerCount('SIGINT')
+    const controller = health.installShutdown({ exit: false, logger: makeLogger().logger })
+    cleanups.push(() => controller.dispose())
+    expect(process.listenerCount('SIGINT')).toBe(before + 1)
+    controller()
+    controller.dispose()
+    expect(process.listenerCount('SIGINT')).toBe(before)
+    const result = await controller.shutdown()
+    expect(result).toMatchObject({ code: 0, drained: true })
+    expect(health.state).toBe('stopped')
+  })
+
+  it('uses a custom close (e.g. fastify.close()) and still bounds it with closeTimeoutMs', async () => {
+    const health = makeHealth()
+    const { server, port } = await startServer(health)
+    const hung = request(port, '/hang').catch((error: NodeJS.ErrnoException) => error.code)
+    await sleep(50)
+    let closeCalls = 0
+    const controller = install(health, {
+      server,
+      logger: makeLogger().logger,
+      closeTimeoutMs: 200,
+      close: () => {
+        closeCalls++
+        return new Promise<void>((resolve) => server.close(() => resolve()))
+      },
+    })
+    const result = await controller.shutdown()
+    expect(closeCalls).toBe(1)
+    expect(await hung).toBe('ECONNRESET')
+    expect(result).toMatchObject({ forcedClose: true, code: 1 })
+  })
+})
