@@ -12,4 +12,4 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.cjs',
   testTimeout: 30000,
   maxWorkers: 2,
-};
+}

@@ -1,7 +1,7 @@
 // Emits the CommonJS half of each package's dual build: tsc already wrote ESM + .d.ts to dist/;
 // esbuild bundles src/index.ts into dist/index.cjs (dependencies stay external) and every .d.ts is
 // mirrored to .d.cts so `require` users get types resolved in CommonJS mode.
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 

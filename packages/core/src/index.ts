@@ -1,3 +1,4 @@
+export * from './checks/index.js'
 export {
   CheckStillRunningError,
   CheckTimeoutError,
@@ -45,5 +46,4 @@ export type {
   ShutdownServer,
 } from './shutdown.js'
 export { installShutdown } from './shutdown.js'
-export * from './checks/index.js'
 export type * from './types.js'

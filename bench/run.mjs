@@ -1,0 +1,397 @@
+// Throughput, latency and dependency load of health routes: healthgate on Express, Fastify and node:http
+// against the bare route of each framework and against peer libraries. See docs/performance.md.
+//
+//   pnpm bench                       # builds, then runs everything (about 5 minutes on 2 cores)
+//   BENCH_ONLY=node-bare,node-healthgate BENCH_ROUNDS=1 node bench/run.mjs
+//
+// Every server runs in a child process of its own (bench/server.mjs), started and stopped per
+// measurement, so the load generator never shares its event loop. Variants are interleaved round by
+// round and the medians reported.
+import { fork } from 'node:child_process'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import http from 'node:http'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import { createBlackholeProxy } from './blackhole-proxy.mjs'
+import { pgCommits, pgReadCost, redisPings, SETTLE_MS } from './counters.mjs'
+
+const PG_URL = process.env.PG_URL || 'postgres://postgres@127.0.0.1:5432/test'
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
+const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url))
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
+
+const config = {
+  duration: envNumber('BENCH_DURATION', 5),
+  warmup: envNumber('BENCH_WARMUP', 1),
+  rounds: envNumber('BENCH_ROUNDS', 3),
+  connections: envNumber('BENCH_CONNECTIONS', 50),
+  blackholeDuration: envNumber('BENCH_BLACKHOLE_DURATION', 12),
+  timeout: envNumber('BENCH_TIMEOUT', 10),
+  only: process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((name) => name.trim()) : undefined,
+}
+/** healthgate's defaults, which the benchmark keeps: the targets are stated against them. */
+const DEADLINE_MS = 800
+const CACHE_TTL_MS = 1000
+
+const HEALTHY = [
+  { id: 'express-bare', library: 'bare route', framework: 'Express', baseline: 'express-bare' },
+  { id: 'express-healthgate', library: 'healthgate', framework: 'Express', baseline: 'express-bare' },
+  { id: 'express-terminus', library: '@godaddy/terminus', framework: 'Express', baseline: 'express-bare' },
+  { id: 'fastify-bare', library: 'bare route', framework: 'Fastify', baseline: 'fastify-bare' },
+  { id: 'fastify-healthgate', library: 'healthgate', framework: 'Fastify', baseline: 'fastify-bare' },
+  {
+    id: 'fastify-under-pressure',
+    library: '@fastify/under-pressure',
+    framework: 'Fastify',
+    baseline: 'fastify-bare',
+  },
+  { id: 'node-bare', library: 'bare route', framework: 'node:http', baseline: 'node-bare' },
+  { id: 'node-healthgate', library: 'healthgate', framework: 'node:http', baseline: 'node-bare' },
+].filter((variant) => !config.only || config.only.includes(variant.id))
+const BLACKHOLE = HEALTHY.filter((variant) => variant.library !== 'bare route')
+
+function envNumber(name, fallback) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!(value > 0)) throw new TypeError(`Expected \`${name}\` to be a positive number, got \`${raw}\``)
+  return value
+}
+
+const log = (message) => process.stderr.write(`${message}\n`)
+
+/** Starts one variant in its own process; resolves once it listens. */
+function startServer(variant, env = {}) {
+  const child = fork(SERVER, [variant], {
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  return new Promise((resolve, reject) => {
+    const onExit = (code) => reject(new Error(`${variant} exited (${code}) before it listened`))
+    child.once('exit', onExit)
+    child.on('message', (message) => {
+      if (message?.type === 'error') reject(new Error(`${variant}: ${message.message}`))
+      if (message?.type !== 'ready') return
+      child.off('exit', onExit)
+      resolve({
+        port: message.port,
+        /**
+         * Resolves `{ served, cpuMicros }`: requests the server saw and the CPU time it spent since it
+         * listened; `undefined` when it had to be killed.
+         */
+        async stop(graceMs = 5000) {
+          const stopped = new Promise((done) => {
+            child.on('message', (reply) => {
+              if (reply?.type === 'stopped') done({ served: reply.served, cpuMicros: reply.cpuMicros })
+            })
+          })
+          child.send({ type: 'stop' })
+          const report = await Promise.race([stopped, sleep(graceMs, undefined)])
+          if (report === undefined) child.kill('SIGKILL')
+          await exited
+          return report
+        },
+      })
+    })
+  })
+}
+
+function cannon(options) {
+  return autocannon({ connections: config.connections, timeout: config.timeout, ...options })
+}
+
+function get(url) {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { timeout: 5000, agent: false }, (response) => {
+      response.resume()
+      response.on('end', () => resolve(response.statusCode))
+    })
+    request.on('timeout', () => request.destroy(new Error(`no answer from ${url} within 5 s`)))
+    request.on('error', reject)
+  })
+}
+
+async function measureHealthy(variant, context) {
+  const pgBefore = await pgCommits(PG_URL)
+  const redisBefore = await redisPings(context.redis)
+  const server = await startServer(variant.id)
+  const url = `http://127.0.0.1:${server.port}/health`
+  const loadStarted = performance.now()
+  await cannon({ url, duration: config.warmup })
+  const result = await cannon({ url, duration: config.duration })
+  const loadedSeconds = (performance.now() - loadStarted) / 1000
+  const report = await server.stop()
+  await sleep(SETTLE_MS)
+  const pgQueries = (await pgCommits(PG_URL)) - pgBefore - context.pgReadCost
+  const redisPingCount = (await redisPings(context.redis)) - redisBefore
+  return {
+    requestsPerSecond: result.requests.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    statusCodes: statusCodes(result),
+    errors: result.errors,
+    timeouts: result.timeouts,
+    served: report?.served,
+    cpuMicros: report?.cpuMicros,
+    loadedSeconds,
+    pgQueries: Math.max(0, pgQueries),
+    redisPings: redisPingCount,
+  }
+}
+
+async function measureBlackhole(variant) {
+  const pgTarget = new URL(PG_URL)
+  const proxy = await createBlackholeProxy({ host: pgTarget.hostname, port: Number(pgTarget.port) || 5432 })
+  const proxied = new URL(PG_URL)
+  proxied.hostname = '127.0.0.1'
+  proxied.port = String(proxy.port)
+  try {
+    const server = await startServer(variant.id, { PG_URL: proxied.toString() })
+    const url = `http://127.0.0.1:${server.port}/health`
+    try {
+      // Every library gets its PostgreSQL and Redis connections open before the fault, as in production.
+      const warm = await get(url)
+      if (warm !== 200) throw new Error(`${variant.id} answered ${warm} before the fault`)
+      proxy.blackhole()
+      const result = await cannon({ url, duration: config.blackholeDuration })
+      return {
+        responses: result.requests.total,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        max: result.latency.max,
+        statusCodes: statusCodes(result),
+        timeouts: result.timeouts,
+        errors: result.errors,
+      }
+    } finally {
+      // Peers keep queries hung on the black-holed connection; their pools cannot end gracefully.
+      await server.stop(2000)
+    }
+  } finally {
+    await proxy.close()
+  }
+}
+
+function statusCodes(result) {
+  return Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)]),
+  )
+}
+
+const median = (values) => {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b)
+  if (sorted.length === 0) return Number.NaN
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+function summarize(rounds) {
+  const summary = {}
+  for (const variant of HEALTHY) {
+    const runs = rounds.map((round) => round[variant.id]).filter(Boolean)
+    const served = runs.reduce((sum, run) => sum + (run.served ?? 0), 0)
+    const cpuMicros = runs.reduce((sum, run) => sum + (run.cpuMicros ?? 0), 0)
+    const loaded = runs.reduce((sum, run) => sum + run.loadedSeconds, 0)
+    const pgQueries = runs.reduce((sum, run) => sum + run.pgQueries, 0)
+    const redisPingCount = runs.reduce((sum, run) => sum + run.redisPings, 0)
+    const codes = {}
+    for (const run of runs) {
+      for (const [code, count] of Object.entries(run.statusCodes)) codes[code] = (codes[code] ?? 0) + count
+    }
+    summary[variant.id] = {
+      requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+      p50: median(runs.map((run) => run.p50)),
+      p99: median(runs.map((run) => run.p99)),
+      cpuPerRequest: served > 0 ? cpuMicros / served : Number.NaN,
+      pgPerRequest: served > 0 ? pgQueries / served : Number.NaN,
+      redisPerRequest: served > 0 ? redisPingCount / served : Number.NaN,
+      pgPerSecond: pgQueries / loaded,
+      redisPerSecond: redisPingCount / loaded,
+      statusCodes: codes,
+      errors: runs.reduce((sum, run) => sum + run.errors, 0),
+      served,
+    }
+  }
+  for (const variant of HEALTHY) {
+    const baseline = summary[variant.baseline]
+    summary[variant.id].ratio = baseline
+      ? summary[variant.id].requestsPerSecond / baseline.requestsPerSecond
+      : Number.NaN
+  }
+  return summary
+}
+
+const integer = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a')
+const ms = (value) => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : 'n/a')
+const perRequest = (value) => {
+  if (!Number.isFinite(value)) return 'n/a'
+  if (value === 0) return '0'
+  return value >= 0.1 ? value.toFixed(2) : value.toFixed(5)
+}
+const perSecond = (value) => (Number.isFinite(value) ? value.toFixed(1) : 'n/a')
+const codesText = (codes) =>
+  Object.entries(codes)
+    .map(([code, count]) => `${integer(count)}×${code}`)
+    .join(', ') || 'none'
+
+async function environment() {
+  const require = createRequire(import.meta.url)
+  const versionOf = async (name) => {
+    try {
+      const path = require.resolve(`${name}/package.json`)
+      return JSON.parse(await readFile(path, 'utf8')).version
+    } catch {
+      return 'unknown'
+    }
+  }
+  const client = new pg.Client({ connectionString: PG_URL })
+  await client.connect()
+  const pgVersion = (await client.query('SHOW server_version')).rows[0]?.server_version
+  await client.end()
+  const redis = new Redis(REDIS_URL)
+  const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1]
+  redis.disconnect()
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: os.cpus()[0]?.model?.trim() ?? 'unknown',
+    cores: os.availableParallelism(),
+    platform: `${os.type()} ${os.release()}`,
+    versions: {
+      express: await versionOf('express'),
+      fastify: await versionOf('fastify'),
+      '@godaddy/terminus': await versionOf('@godaddy/terminus'),
+      '@fastify/under-pressure': await versionOf('@fastify/under-pressure'),
+      autocannon: await versionOf('autocannon'),
+      pg: await versionOf('pg'),
+      ioredis: await versionOf('ioredis'),
+      PostgreSQL: pgVersion,
+      Redis: redisVersion,
+    },
+  }
+}
+
+function render(env, summary, blackhole) {
+  const lines = []
+  lines.push('# healthgate benchmark results', '')
+  lines.push(
+    `${env.date.slice(0, 10)} · Node ${env.node} · ${env.cpu} · ${env.cores} cores · ${env.platform}`,
+    '',
+    Object.entries(env.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(' · '),
+    '',
+    `autocannon on loopback, ${config.connections} connections, keep-alive; each server in its own process; ` +
+      `${config.rounds} interleaved rounds of ${config.duration} s (after ${config.warmup} s warm-up); medians. ` +
+      'healthgate runs a PostgreSQL (pg Pool), a Redis (ioredis) and a memory check with its defaults ' +
+      `(deadline ${DEADLINE_MS} ms, cache ${CACHE_TTL_MS} ms); the peers run \`SELECT 1\` and \`PING\` per request. ` +
+      'Round trips are counted at the servers (`pg_stat_database.xact_commit`, `INFO commandstats`).',
+    '',
+    '## Healthy dependencies',
+    '',
+    '| Library | Framework | req/s | vs bare route | p50 ms | p99 ms | server CPU µs / request | PostgreSQL queries / request | Redis PINGs / request | PostgreSQL queries / s | Redis PINGs / s |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  )
+  for (const variant of HEALTHY) {
+    const row = summary[variant.id]
+    lines.push(
+      `| ${variant.library} | ${variant.framework} | ${integer(row.requestsPerSecond)} | ` +
+        `${variant.library === 'bare route' ? '1.00' : `${row.ratio.toFixed(2)}`} | ${ms(row.p50)} | ${ms(row.p99)} | ` +
+        `${ms(row.cpuPerRequest)} | ` +
+        `${perRequest(row.pgPerRequest)} | ${perRequest(row.redisPerRequest)} | ${perSecond(row.pgPerSecond)} | ` +
+        `${perSecond(row.redisPerSecond)} |`,
+    )
+  }
+  const odd = HEALTHY.filter((variant) => {
+    const row = summary[variant.id]
+    return row.errors > 0 || Object.keys(row.statusCodes).some((code) => code !== '200')
+  })
+  if (odd.length > 0) {
+    lines.push('', 'Responses other than 200:')
+    for (const variant of odd) {
+      const row = summary[variant.id]
+      lines.push(`- ${variant.id}: ${codesText(row.statusCodes)}; ${row.errors} errors`)
+    }
+  }
+  if (blackhole.length > 0) {
+    lines.push(
+      '',
+      '## PostgreSQL black-holed',
+      '',
+      `The PostgreSQL connection runs through a TCP proxy that, after one healthy request, drops every byte ` +
+        `in both directions. ${config.connections} connections for ${config.blackholeDuration} s; ` +
+        `autocannon gives up on a request after ${config.timeout} s (a timeout). Latencies are of the answered requests.`,
+      '',
+      '| Library | Framework | answered | status codes | p50 ms | p99 ms | max ms | timeouts |',
+      '|---|---|--:|---|--:|--:|--:|--:|',
+    )
+    for (const { variant, result } of blackhole) {
+      const answered = result.responses > 0
+      lines.push(
+        `| ${variant.library} | ${variant.framework} | ${integer(result.responses)} | ${codesText(result.statusCodes)} | ` +
+          `${answered ? ms(result.p50) : '—'} | ${answered ? ms(result.p99) : '—'} | ${answered ? ms(result.max) : '—'} | ` +
+          `${integer(result.timeouts)} |`,
+      )
+    }
+  }
+  lines.push(
+    '',
+    'Reproduce: `pnpm bench` (environment: `BENCH_DURATION`, `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, ' +
+      '`BENCH_WARMUP`, `BENCH_BLACKHOLE_DURATION`, `BENCH_TIMEOUT`, `BENCH_ONLY`, `PG_URL`, `REDIS_URL`).',
+    '',
+  )
+  return lines.join('\n')
+}
+
+async function main() {
+  const env = await environment()
+  const redis = new Redis(REDIS_URL)
+  const context = { redis, pgReadCost: await pgReadCost(PG_URL) }
+  const rounds = []
+  try {
+    for (let round = 0; round < config.rounds; round++) {
+      const results = {}
+      // Rotating the order keeps a variant from always following the same neighbour.
+      const order = HEALTHY.map((_, index) => HEALTHY[(index + round) % HEALTHY.length])
+      for (const variant of order) {
+        log(`round ${round + 1}/${config.rounds}: ${variant.id}`)
+        results[variant.id] = await measureHealthy(variant, context)
+        const last = results[variant.id]
+        log(
+          `  ${integer(last.requestsPerSecond)} req/s, p99 ${ms(last.p99)} ms, ${codesText(last.statusCodes)}`,
+        )
+      }
+      rounds.push(results)
+    }
+  } finally {
+    redis.disconnect()
+  }
+  const blackhole = []
+  for (const variant of BLACKHOLE) {
+    log(`black hole: ${variant.id}`)
+    const result = await measureBlackhole(variant)
+    log(`  answered ${result.responses}, p99 ${ms(result.p99)} ms, ${integer(result.timeouts)} timeouts`)
+    blackhole.push({ variant, result })
+  }
+  const summary = summarize(rounds)
+  const markdown = render(env, summary, blackhole)
+  await mkdir(RESULTS, { recursive: true })
+  await writeFile(new URL('latest.md', `file://${RESULTS}`), markdown)
+  await writeFile(
+    new URL('latest.json', `file://${RESULTS}`),
+    `${JSON.stringify({ env, config, rounds, summary, blackhole }, null, 2)}\n`,
+  )
+  process.stdout.write(`${markdown}\nWritten to bench/results/latest.md (raw numbers: latest.json).\n`)
+  process.stdout.write('Reproduce: cd /work/main && npx -y pnpm@10.34.8 bench\n')
+}
+
+main().catch((error) => {
+  log(error instanceof Error ? (error.stack ?? error.message) : String(error))
+  process.exitCode = 1
+})

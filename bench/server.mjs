@@ -1,0 +1,192 @@
+// One benchmark server per process, so that the load generator never shares an event loop with it.
+// Started by bench/run.mjs with `fork(server.mjs, [variant])`; reports `{ type: 'ready', port }` over IPC,
+// answers `{ type: 'stop' }` with `{ type: 'stopped', served }` after closing its server and clients.
+import http from 'node:http'
+
+const PG_URL = process.env.PG_URL || 'postgres://postgres@127.0.0.1:5432/test'
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
+const PATH = '/health'
+
+/** Each variant resolves `{ server, listen(), close() }`; `close()` also releases the variant's clients. */
+const variants = {
+  'express-bare': async () => {
+    const { default: express } = await import('express')
+    const app = express()
+    app.get(PATH, (_req, res) => {
+      res.send('OK')
+    })
+    return nodeServer(http.createServer(app))
+  },
+
+  'fastify-bare': async () => {
+    const { default: Fastify } = await import('fastify')
+    const app = Fastify()
+    app.get(PATH, async () => 'OK')
+    return fastifyServer(app)
+  },
+
+  'node-bare': async () => {
+    const server = http.createServer((req, res) => {
+      if (req.url === PATH) {
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '2' })
+        res.end('OK')
+      } else {
+        res.writeHead(404, { 'content-length': '0' })
+        res.end()
+      }
+    })
+    return nodeServer(server)
+  },
+
+  'express-healthgate': async () => {
+    const { default: express } = await import('express')
+    const { healthRouter } = await import('@healthgate/express')
+    const deps = await dependencies()
+    const health = await createDependencyHealth(deps)
+    const app = express()
+    app.use(healthRouter(health))
+    return nodeServer(http.createServer(app), () => closeAll(health, deps))
+  },
+
+  'fastify-healthgate': async () => {
+    const { default: Fastify } = await import('fastify')
+    const { default: healthgate } = await import('@healthgate/fastify')
+    const deps = await dependencies()
+    const health = await createDependencyHealth(deps)
+    const app = Fastify()
+    await app.register(healthgate, { health })
+    return fastifyServer(app, () => closeAll(health, deps))
+  },
+
+  'node-healthgate': async () => {
+    const { createNodeListener } = await import('@healthgate/core')
+    const deps = await dependencies()
+    const health = await createDependencyHealth(deps)
+    return nodeServer(http.createServer(createNodeListener(health)), () => closeAll(health, deps))
+  },
+
+  'express-terminus': async () => {
+    const { default: express } = await import('express')
+    const { createTerminus } = await import('@godaddy/terminus')
+    const deps = await dependencies()
+    const app = express()
+    const server = http.createServer(app)
+    createTerminus(server, {
+      healthChecks: {
+        [PATH]: async () => {
+          await deps.pool.query('SELECT 1')
+          await deps.redis.ping()
+        },
+      },
+      // The bench stops the server itself; no signal handlers in the measured process.
+      signals: [],
+      logger: () => {},
+    })
+    return nodeServer(server, () => closeAll(undefined, deps))
+  },
+
+  'fastify-under-pressure': async () => {
+    const { default: Fastify } = await import('fastify')
+    const { default: underPressure } = await import('@fastify/under-pressure')
+    const deps = await dependencies()
+    const app = Fastify()
+    await app.register(underPressure, {
+      healthCheck: async () => {
+        await deps.pool.query('SELECT 1')
+        await deps.redis.ping()
+        return true
+      },
+      exposeStatusRoute: PATH,
+    })
+    return fastifyServer(app, () => closeAll(undefined, deps))
+  },
+}
+
+const HOST = '127.0.0.1'
+
+function nodeServer(server, cleanup) {
+  return {
+    server,
+    listen: () => new Promise((resolve) => server.listen({ port: 0, host: HOST, backlog: 1024 }, resolve)),
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      await cleanup?.()
+    },
+  }
+}
+
+async function fastifyServer(app, cleanup) {
+  await app.ready()
+  // Fastify owns its node:http server; listening through it keeps its own bookkeeping right.
+  return {
+    server: app.server,
+    listen: () => app.listen({ port: 0, host: HOST, backlog: 1024 }),
+    close: async () => {
+      app.server.closeAllConnections()
+      await app.close()
+      await cleanup?.()
+    },
+  }
+}
+
+async function dependencies() {
+  const { default: pg } = await import('pg')
+  const { Redis } = await import('ioredis')
+  const pool = new pg.Pool({ connectionString: PG_URL })
+  // A dead PostgreSQL must surface as a failed check, not as an unhandled 'error' event.
+  pool.on('error', () => {})
+  const redis = new Redis(REDIS_URL, { lazyConnect: true })
+  redis.on('error', () => {})
+  await redis.connect()
+  return { pool, redis }
+}
+
+async function createDependencyHealth({ pool, redis }) {
+  const core = await import('@healthgate/core')
+  const { pgCheck } = await import('@healthgate/pg')
+  const { redisCheck } = await import('@healthgate/redis')
+  if (typeof core.memoryCheck !== 'function') throw new Error('@healthgate/core does not export memoryCheck')
+  return core.createHealth({
+    checks: [pgCheck({ pool }), redisCheck({ client: redis }), core.memoryCheck()],
+  })
+}
+
+async function closeAll(health, { pool, redis }) {
+  await health?.close()
+  await pool.end()
+  await redis.quit().catch(() => redis.disconnect())
+}
+
+async function main() {
+  const name = process.argv[2]
+  const create = variants[name]
+  if (!create)
+    throw new Error(`Unknown variant "${name}"; expected one of ${Object.keys(variants).join(', ')}`)
+  const built = await create()
+  const { server } = built
+  let served = 0
+  // Counted after every framework installed its own listener (terminus replaces the existing ones).
+  server.on('request', () => {
+    served++
+  })
+  await built.listen()
+  // CPU time from here on is the cost of serving, without start-up (module loading, connecting).
+  const cpuAtReady = process.cpuUsage()
+  process.send({ type: 'ready', port: server.address().port })
+
+  process.on('message', async (message) => {
+    if (message?.type !== 'stop') return
+    const cpu = process.cpuUsage(cpuAtReady)
+    const cpuMicros = cpu.user + cpu.system
+    // Bounded: a client hung on a black-holed dependency keeps some pools from ending gracefully.
+    await Promise.race([built.close(), new Promise((resolve) => setTimeout(resolve, 1500))])
+    process.send({ type: 'stopped', served, cpuMicros }, () => process.exit(0))
+  })
+}
+
+main().catch((error) => {
+  process.send?.({ type: 'error', message: error instanceof Error ? error.message : String(error) })
+  process.exitCode = 1
+  process.disconnect?.()
+})

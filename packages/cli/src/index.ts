@@ -1,0 +1,7 @@
+export type { CliContext, Output } from './args.js'
+export type { MaintenanceBody } from './commands/maintenance.js'
+export { formatEvent, parseEndpoint, parseServe } from './commands/watch.js'
+export { CommandError, EXIT, InterruptedError, UsageError } from './errors.js'
+export { main } from './main.js'
+export { formatDuration, parseDuration } from './values.js'
+export { VERSION } from './version.js'

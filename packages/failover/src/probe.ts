@@ -1,0 +1,141 @@
+// Runtime-neutral like monitor.ts: fetch, AbortController and timers only.
+import type { StatusMatcher } from './expect.js'
+
+export type ProbeMethod = 'HEAD' | 'GET'
+
+/** The part of a fetch `Response` a probe reads. */
+export interface FetchResponseLike {
+  status: number
+  type?: string
+  body?: { cancel(reason?: unknown): Promise<void> } | null
+}
+
+/** The part of `fetch` a probe calls; the global `fetch` of every modern runtime fits. */
+export type FetchLike = (
+  url: string,
+  init: { method: ProbeMethod; signal: AbortSignal; redirect: 'manual'; cache: 'no-store' },
+) => Promise<FetchResponseLike>
+
+export interface ProbeOptions {
+  method: ProbeMethod
+  timeoutMs: number
+  accepts: StatusMatcher
+  fetch: FetchLike
+  /** Aborting it cancels the probe: `probeHealth` then rejects with the signal's reason instead of reporting a failure. */
+  signal?: AbortSignal
+}
+
+export interface ProbeResult {
+  ok: boolean
+  /** HTTP status; absent when no response arrived (or a browser hid a redirect). */
+  status?: number
+  /** Why the probe failed, e.g. `'HTTP 503 (expected 200-399)'`, `'timed out after 2000 ms'`. */
+  error?: string
+  durationMs: number
+  /** The method that produced the answer: `'GET'` after a server answered 405 or 501 to `HEAD`. */
+  method: ProbeMethod
+}
+
+export class ProbeTimeoutError extends Error {
+  override name = 'ProbeTimeoutError'
+  constructor(readonly timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms`)
+  }
+}
+
+export const isProbeTimeoutError = (error: unknown): error is ProbeTimeoutError =>
+  error instanceof Error && error.name === 'ProbeTimeoutError'
+
+// Without following redirects, browsers hand back an opaque response with status 0.
+const REDIRECT_CODES = [301, 302, 303, 307, 308]
+
+/**
+ * One health request: `HEAD` (retried as `GET` on 405/501) or `GET`, redirects not followed, aborted after
+ * `timeoutMs`, body cancelled so the socket is freed. Never rejects for an unhealthy or unreachable
+ * server: only when `signal` aborts.
+ */
+export async function probeHealth(url: string, options: ProbeOptions): Promise<ProbeResult> {
+  const { timeoutMs, accepts, signal } = options
+  const controller = new AbortController()
+  const started = Date.now()
+  const cancel = () => controller.abort(signal?.reason)
+  signal?.addEventListener('abort', cancel, { once: true })
+  if (signal?.aborted) cancel()
+  const deadline = unref(setTimeout(() => controller.abort(new ProbeTimeoutError(timeoutMs)), timeoutMs))
+  let method = options.method
+  try {
+    let response = await request(url, method, options.fetch, controller.signal)
+    if (method === 'HEAD' && (response.status === 405 || response.status === 501)) {
+      await discard(response)
+      method = 'GET'
+      response = await request(url, method, options.fetch, controller.signal)
+    }
+    await discard(response)
+    const durationMs = Date.now() - started
+    if (response.type === 'opaqueredirect') {
+      const ok = REDIRECT_CODES.some((code) => accepts(code))
+      return { ok, durationMs, method, ...(ok ? {} : { error: `redirect (expected ${accepts.source})` }) }
+    }
+    const ok = accepts(response.status)
+    const error = ok ? {} : { error: `HTTP ${response.status} (expected ${accepts.source})` }
+    return { ok, status: response.status, durationMs, method, ...error }
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason
+    const reason = controller.signal.aborted ? controller.signal.reason : error
+    return { ok: false, error: describeError(reason), durationMs: Date.now() - started, method }
+  } finally {
+    clearTimeout(deadline)
+    signal?.removeEventListener('abort', cancel)
+  }
+}
+
+async function request(url: string, method: ProbeMethod, fetchImpl: FetchLike, signal: AbortSignal) {
+  const pending = fetchImpl(url, { method, signal, redirect: 'manual', cache: 'no-store' })
+  // Race the signal too: a custom fetch that ignores it must not outlive the deadline.
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason)
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+  })
+  aborted.catch(() => {})
+  try {
+    return await Promise.race([pending, aborted])
+  } catch (error) {
+    pending.then(discard, () => {})
+    throw error
+  }
+}
+
+async function discard(response: FetchResponseLike) {
+  // Cancelling the body frees the socket without downloading a body nobody reads.
+  try {
+    await response.body?.cancel()
+  } catch {
+    // Already consumed or errored: nothing left to free.
+  }
+}
+
+/** Node and Bun have `unref()`; browsers return a number. Polling alone must never keep a process alive. */
+export function unref<T>(timer: T): T {
+  const handle: unknown = timer
+  if (
+    typeof handle === 'object' &&
+    handle !== null &&
+    'unref' in handle &&
+    typeof handle.unref === 'function'
+  ) {
+    handle.unref()
+  }
+  return timer
+}
+
+export function describeError(error: unknown): string {
+  // Duck-typed: errors from another realm (a fetch polyfill, a test VM) fail `instanceof Error`.
+  if (typeof error !== 'object' || error === null || !('message' in error)) return String(error)
+  const message = String(error.message)
+  const cause: unknown = 'cause' in error ? error.cause : undefined
+  const code =
+    typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string'
+      ? cause.code
+      : undefined
+  return code && !message.includes(code) ? `${message} (${code})` : message
+}

@@ -1,0 +1,153 @@
+import {
+  createHandler,
+  type HandlerOptions,
+  type Health,
+  type HealthRequest,
+  type ShutdownOptions,
+} from '@healthgate/core'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+
+export { tuneForLoadBalancer } from '@healthgate/core'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The health registered with `@healthgate/fastify`. */
+    health: Health
+  }
+}
+
+export interface HealthgateOptions extends Omit<HandlerOptions, 'path'> {
+  /** The health to serve, from `createHealth()`. Required. */
+  health: Health
+  /**
+   * Path the health routes answer under, below the prefix of the scope the plugin is registered in.
+   * Default: `'/health'`.
+   */
+  prefix?: string
+  /** Close the health when Fastify closes (`onClose`). Default: `true`. */
+  closeHealth?: boolean
+  /**
+   * Graceful shutdown on SIGTERM/SIGINT (`health.installShutdown()`): drain until the load balancers confirm
+   * it, then `fastify.close()` (in-flight requests finish, `onClose` hooks run), then the `onShutdown` hooks,
+   * then exit. `true` for the defaults, or the options of `installShutdown()` without `server` and `close`.
+   * The signal handlers are removed when Fastify closes. Default: `false`.
+   */
+  shutdown?: boolean | Omit<ShutdownOptions, 'server' | 'close'>
+}
+
+const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) => {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('Expected plugin options to be an object like `{ health }`')
+  }
+  const {
+    health,
+    prefix = '/health',
+    closeHealth = true,
+    shutdown = false,
+    details,
+    adminToken,
+    retryAfterSeconds,
+  } = options
+  if (typeof health?.evaluate !== 'function' || typeof health.close !== 'function') {
+    throw new TypeError('Expected `health` to be a Health created by createHealth()')
+  }
+  if (typeof prefix !== 'string' || !prefix.startsWith('/') || /[?#*:\s]/.test(prefix)) {
+    throw new TypeError(`Expected \`prefix\` to be a URL path starting with '/', got \`${String(prefix)}\``)
+  }
+  if (typeof closeHealth !== 'boolean') {
+    throw new TypeError(`Expected \`closeHealth\` to be a boolean, got \`${String(closeHealth)}\``)
+  }
+  if (typeof shutdown !== 'boolean' && (shutdown === null || typeof shutdown !== 'object')) {
+    throw new TypeError(
+      `Expected \`shutdown\` to be a boolean or shutdown options, got \`${String(shutdown)}\``,
+    )
+  }
+  const mount = prefix.length > 1 && prefix.endsWith('/') ? prefix.slice(0, -1) : prefix
+  // The core matches the whole request path, so it needs the prefix of the scope we are registered in too.
+  const handler = createHandler(health, {
+    path: joinPaths(fastify.prefix, mount),
+    details,
+    adminToken,
+    retryAfterSeconds,
+  })
+
+  fastify.decorate('health', health)
+  if (closeHealth) {
+    fastify.addHook('onClose', async () => {
+      await health.close()
+    })
+  }
+  if (shutdown) {
+    const controller = health.installShutdown({
+      ...(shutdown === true ? {} : shutdown),
+      server: fastify.server,
+      close: () => fastify.close(),
+    })
+    fastify.addHook('onClose', async () => controller.dispose())
+  }
+
+  const respond = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const healthRequest: HealthRequest = {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: isAsyncIterable(request.body) ? request.body : request.raw,
+      remoteAddress: request.raw.socket?.remoteAddress,
+    }
+    const result = await handler.handle(healthRequest)
+    if (!result) {
+      reply.callNotFound()
+      return reply
+    }
+    return reply.code(result.status).headers(result.headers).send(result.body)
+  }
+
+  // Fastify refuses a Content-Type that is not a media type (415) and a QUERY without one (400) before
+  // any handler runs. The core ignores Content-Type, so these are answered before Fastify's body handling.
+  const answerEarly = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> => {
+    const refused =
+      request.headers['content-type'] === undefined
+        ? request.method === 'QUERY'
+        : request.mediaType === undefined
+    return refused ? respond(request, reply) : undefined
+  }
+
+  // fastify-plugin shares this plugin's scope with the app; the routes and their body parser live in a
+  // child scope so that the parser never applies to the app's own routes.
+  await fastify.register(async (scope: FastifyInstance) => {
+    // The core reads and limits the body itself (4 KiB, any content type): hand it the untouched stream
+    // so that Fastify's JSON parser and body limit never answer instead of it.
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
+    // Every method goes to the core, which answers 405 with `Allow`; HEAD explicitly, not Fastify's
+    // automatic HEAD route, so that it is answered by the same code as GET.
+    const route = {
+      method: scope.supportedMethods,
+      exposeHeadRoute: false,
+      onRequest: answerEarly,
+      handler: respond,
+    }
+    scope.route({ ...route, url: mount })
+    scope.route({ ...route, url: mount === '/' ? '/*' : `${mount}/*` })
+  })
+}
+
+function joinPaths(scopePrefix: string, path: string): string {
+  if (!scopePrefix) return path
+  return path === '/' ? scopePrefix : `${scopePrefix}${path}`
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array | string> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value
+}
+
+/**
+ * Serves the health routes under `prefix` (default `/health`), decorates `fastify.health` and closes the
+ * health with Fastify. `fastify.register(healthgate, { health })`.
+ */
+export const healthgate = fp(plugin, { fastify: '5.x', name: '@healthgate/fastify' })
+export default healthgate

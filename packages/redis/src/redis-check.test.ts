@@ -1,0 +1,142 @@
+import { type CheckDefinition, CheckTimeoutError } from '@healthgate/core'
+import { Redis, type RedisOptions } from 'ioredis'
+import { createFaultProxy, type FaultProxy } from '../../../test/support/fault-proxy.js'
+import { endpointOf, REDIS_URL } from '../../../test/support/services.js'
+import { redisCheck } from './index.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+type Settled = { ok: true; value: unknown; ms: number } | { ok: false; error: Error; ms: number }
+
+/** Runs a check the way the core runner does: the signal aborts with a CheckTimeoutError at the deadline. */
+async function run(definition: CheckDefinition, timeoutMs = 1000): Promise<Settled> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new CheckTimeoutError(timeoutMs)), timeoutMs)
+  const started = performance.now()
+  try {
+    const value = await definition.check(controller.signal)
+    return { ok: true, value, ms: performance.now() - started }
+  } catch (error) {
+    return { ok: false, error: error as Error, ms: performance.now() - started }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+const message = (settled: Settled): string => (settled.ok ? '' : settled.error.message)
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const started = performance.now()
+  while (!condition()) {
+    if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await sleep(5)
+  }
+}
+
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+function connect(options: RedisOptions): Redis {
+  const client = new Redis({ ...options, retryStrategy: (times) => Math.min(times * 50, 500) })
+  client.on('error', () => {})
+  cleanups.push(() => client.disconnect())
+  return client
+}
+
+async function proxied(): Promise<{ proxy: FaultProxy; client: Redis }> {
+  const proxy = await createFaultProxy({ target: endpointOf(REDIS_URL, 6379) })
+  cleanups.push(() => proxy.close())
+  const client = connect({ host: proxy.host, port: proxy.port })
+  await waitFor(() => client.status === 'ready', 2000)
+  return { proxy, client }
+}
+
+describe('redisCheck options', () => {
+  test('reject a bad target with a TypeError', () => {
+    expect(() => redisCheck(null as never)).toThrow(
+      'Expected a target `{ client }` with an ioredis Redis or Cluster',
+    )
+    expect(() => redisCheck({ client: {} as never })).toThrow(
+      'Expected `client` to be an ioredis Redis or Cluster',
+    )
+    const client = connect({ ...endpointOf(REDIS_URL, 6379), lazyConnect: true })
+    expect(() => redisCheck({ client }, null as never)).toThrow('Expected `options` to be an object')
+  })
+
+  test('defaults: name redis, componentType datastore; check options pass through', () => {
+    const client = connect({ ...endpointOf(REDIS_URL, 6379), lazyConnect: true })
+    expect(redisCheck({ client })).toMatchObject({ name: 'redis', componentType: 'datastore' })
+    expect(redisCheck({ client }, { name: 'cache', timeoutMs: 250, critical: false })).toMatchObject({
+      name: 'cache',
+      timeoutMs: 250,
+      critical: false,
+    })
+  })
+})
+
+describe('redisCheck({ client: Redis })', () => {
+  test('passes with the PING round trip in ms', async () => {
+    const client = connect(endpointOf(REDIS_URL, 6379))
+    await waitFor(() => client.status === 'ready', 2000)
+    const result = await run(redisCheck({ client }))
+    expect(result).toMatchObject({
+      ok: true,
+      value: { observedUnit: 'ms', observedValue: expect.any(Number) },
+    })
+  })
+
+  test('a connection that is not ready fails at once, without waiting in the offline queue', async () => {
+    const client = connect({ ...endpointOf(REDIS_URL, 6379), lazyConnect: true })
+    const result = await run(redisCheck({ client }))
+    expect(message(result)).toBe('Redis connection is wait, not ready; not waiting for it')
+    expect(result.ms).toBeLessThan(50)
+    // Nothing was queued that would connect the lazy client.
+    await sleep(50)
+    expect(client.status).toBe('wait')
+  })
+
+  test('Redis gone (connections reset, ioredis reconnecting): fails in under 50 ms, passes again after', async () => {
+    const { proxy, client } = await proxied()
+    const definition = redisCheck({ client })
+    expect(await run(definition)).toMatchObject({ ok: true })
+    proxy.setMode('reset')
+    await waitFor(() => client.status !== 'ready', 1000)
+    const failed = await run(definition)
+    expect(message(failed)).toMatch(/^Redis connection is (reconnecting|connecting|connect|close), not ready/)
+    expect(failed.ms).toBeLessThan(50)
+    proxy.setMode('pass')
+    await waitFor(() => client.status === 'ready', 2000)
+    expect(await run(definition)).toMatchObject({ ok: true })
+  })
+
+  test('black-holed while ready: settles at the deadline; no second PING queued behind the unanswered one', async () => {
+    const { proxy, client } = await proxied()
+    const definition = redisCheck({ client })
+    proxy.setMode('blackhole')
+    const hung = await run(definition, 200)
+    expect(message(hung)).toBe('timed out after 200 ms')
+    expect(hung.ms).toBeLessThan(300)
+    const bytesBefore = proxy.stats.bytesIn
+    const next = await run(definition, 200)
+    expect(message(next)).toMatch(/^previous PING still unanswered after \d+ ms$/)
+    expect(next.ms).toBeLessThan(50)
+    expect(proxy.stats.bytesIn).toBe(bytesBefore)
+    proxy.setMode('pass')
+    await sleep(100)
+    expect(await run(definition)).toMatchObject({ ok: true })
+  })
+
+  test('a PING error is reported with its message, never the credentials', async () => {
+    const admin = connect(endpointOf(REDIS_URL, 6379))
+    const user = `healthgate-noping-${process.pid}-${Date.now()}`
+    await admin.call('ACL', 'SETUSER', user, 'on', '>n0t-shown-pw', '~*', '&*', '+@all', '-ping')
+    cleanups.push(() => admin.call('ACL', 'DELUSER', user))
+    const client = connect({ ...endpointOf(REDIS_URL, 6379), username: user, password: 'n0t-shown-pw' })
+    await waitFor(() => client.status === 'ready', 2000)
+    const result = await run(redisCheck({ client }))
+    expect(message(result)).toMatch(/^PING failed: NOPERM .*'ping'/)
+    expect(message(result)).not.toContain('n0t-shown-pw')
+  })
+})

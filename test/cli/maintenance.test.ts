@@ -1,0 +1,378 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  createHealth,
+  createNodeListener,
+  type Health,
+  type HealthOptions,
+  memoryMaintenance,
+} from '@healthgate/core'
+import { type RunResult, run } from './run.js'
+
+const TOKEN = 's3cret-admin-token'
+const env = { HEALTHGATE_ADMIN_TOKEN: TOKEN }
+
+interface Instance {
+  health: Health
+  server: Server
+  /** The health mount, e.g. http://127.0.0.1:1234/health */
+  url: string
+}
+
+const instances: Instance[] = []
+const probers: Array<{ stop(): Promise<void> }> = []
+
+afterEach(async () => {
+  await Promise.all(probers.splice(0).map((prober) => prober.stop()))
+  for (const { health, server } of instances.splice(0)) {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    })
+    await health.close()
+  }
+})
+
+/** A real instance: the core health and its node:http listener, admin API enabled unless `adminToken: null`. */
+async function startInstance(
+  options: HealthOptions = {},
+  adminToken: string | null = TOKEN,
+  listener?: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<Instance> {
+  const health = createHealth(options)
+  const handle = listener ?? createNodeListener(health, adminToken === null ? {} : { adminToken })
+  const server = createServer(handle)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const instance = {
+    health,
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`,
+  }
+  instances.push(instance)
+  return instance
+}
+
+/** Plays a load balancer: GET {url}/ready every `everyMs` with its own User-Agent, counting the 503s. */
+function startProber(url: string, everyMs = 40) {
+  const seen: number[] = []
+  let stopped = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let inFlight: Promise<void> = Promise.resolve()
+  const tick = () => {
+    inFlight = fetch(`${url}/ready`, { headers: { 'user-agent': 'ELB-HealthChecker/2.0' } })
+      .then(async (response) => {
+        seen.push(response.status)
+        await response.body?.cancel()
+      })
+      .catch(() => {})
+      .then(() => {
+        if (!stopped) timer = setTimeout(tick, everyMs)
+      })
+  }
+  tick()
+  const prober = {
+    seen,
+    consecutive503: () => {
+      let count = 0
+      for (let i = seen.length - 1; i >= 0 && seen[i] === 503; i--) count++
+      return count
+    },
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await inFlight
+    },
+  }
+  probers.push(prober)
+  return prober
+}
+
+function expectNoToken(result: RunResult) {
+  expect(result.stdout).not.toContain(TOKEN)
+  expect(result.stderr).not.toContain(TOKEN)
+}
+
+async function until(condition: () => boolean, timeoutMs = 3000) {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+describe('maintenance against the core listener', () => {
+  test('status, on and off flip readiness, with a human summary', async () => {
+    const { url, health } = await startInstance()
+
+    const status = await run(['maintenance', 'status', '--url', url], { env })
+    expect(status).toEqual({ code: 0, stdout: 'maintenance: off\n', stderr: '' })
+
+    const on = await run(['maintenance', 'on', '--url', `${url}/`, '--reason', 'deploy 42'], { env })
+    expect(on.code).toBe(0)
+    expect(on.stdout).toMatch(
+      /^maintenance on: on since \S+ \(reason: deploy 42, source: memory, drained: (yes|no)\)\n$/,
+    )
+    expect(health.maintenance).toMatchObject({ enabled: true, reason: 'deploy 42' })
+    expect((await fetch(`${url}/ready`)).status).toBe(503)
+
+    const off = await run(['maintenance', 'off', '--url', url], { env })
+    expect(off).toEqual({ code: 0, stdout: 'maintenance off: off\n', stderr: '' })
+    expect(health.maintenance.enabled).toBe(false)
+    expectNoToken(on)
+  })
+
+  test('--json prints the server state as one JSON line', async () => {
+    const { url } = await startInstance()
+    const result = await run(['maintenance', 'on', '--url', url, '--json'], { env })
+    expect(result.code).toBe(0)
+    const state = JSON.parse(result.stdout)
+    expect(state).toMatchObject({ enabled: true, source: 'memory', draining: true })
+    expect(result.stdout.trim().split('\n')).toHaveLength(1)
+  })
+
+  test('on --wait returns only once the load balancer has seen the 503s (drained: true)', async () => {
+    const { url } = await startInstance({ unhealthyThreshold: 3 })
+    const prober = startProber(url)
+    await until(() => prober.seen.length >= 3)
+    expect(prober.seen.every((status) => status === 200)).toBe(true)
+
+    const result = await run(
+      ['maintenance', 'on', '--url', url, '--wait', '--interval', '30ms', '--timeout', '5s'],
+      {
+        env,
+      },
+    )
+    expect(result.code).toBe(0)
+    expect(prober.consecutive503()).toBeGreaterThanOrEqual(3)
+    expect(result.stdout).toMatch(/drained: yes\); drained after [\d.]+ (ms|s)\n$/)
+    expect(result.stderr).toBe('')
+    expectNoToken(result)
+  })
+
+  test('on --wait fails with exit 1 at --timeout when the drain is never confirmed', async () => {
+    const { url, health } = await startInstance({ unhealthyThreshold: 1000 })
+    const prober = startProber(url)
+    await until(() => prober.seen.length >= 2)
+    const started = Date.now()
+    const result = await run(
+      ['maintenance', 'on', '--url', url, '--wait', '--interval', '50ms', '--timeout', '400ms'],
+      { env },
+    )
+    expect(Date.now() - started).toBeLessThan(1500)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatch(
+      /^healthgate: timed out after 400 ms waiting for the drain: 1 prober, at most \d+ consecutive 503s seen, not drained yet\n$/,
+    )
+    // The maintenance itself was entered: the operator decides what to do next.
+    expect(health.maintenance.enabled).toBe(true)
+  })
+
+  test('on --wait draws progress on a terminal and clears it', async () => {
+    const { url } = await startInstance({ unhealthyThreshold: 2 })
+    const prober = startProber(url, 60)
+    await until(() => prober.seen.length >= 2)
+    const result = await run(['maintenance', 'on', '--url', url, '--wait', '--interval', '20ms'], {
+      env,
+      tty: true,
+    })
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain('\r\u001b[2Kwaiting for the drain (')
+    expect(result.stderr.endsWith('\r\u001b[2K')).toBe(true)
+  })
+
+  test('without a terminal no progress is drawn', async () => {
+    const { url } = await startInstance({ unhealthyThreshold: 2 })
+    const prober = startProber(url, 60)
+    await until(() => prober.seen.length >= 2)
+    const result = await run(['maintenance', 'on', '--url', url, '--wait', '--interval', '20ms'], { env })
+    expect(result.code).toBe(0)
+    expect(result.stderr).toBe('')
+  })
+
+  test('off --wait returns once readiness answers 200 again', async () => {
+    const { url, health } = await startInstance()
+    await health.enterMaintenance('deploy')
+    expect((await fetch(`${url}/ready`)).status).toBe(503)
+    const result = await run(['maintenance', 'off', '--url', url, '--wait', '--interval', '20ms'], { env })
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^maintenance off: off; ready after [\d.]+ (ms|s)\n$/)
+    expect((await fetch(`${url}/ready`)).status).toBe(200)
+  })
+
+  test('off --wait times out with exit 1 while a critical check keeps readiness at 503', async () => {
+    const { url } = await startInstance({
+      checks: [
+        {
+          name: 'db',
+          check: () => {
+            throw new Error('down')
+          },
+        },
+      ],
+    })
+    const result = await run(
+      ['maintenance', 'off', '--url', url, '--wait', '--interval', '50ms', '--timeout', '300ms'],
+      { env },
+    )
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(
+      `healthgate: timed out after 300 ms waiting for ${url}/ready to answer 200: it answers 503\n`,
+    )
+  })
+
+  test('a wrong token: exit 1, "token rejected", and the token never printed', async () => {
+    const { url, health } = await startInstance()
+    const result = await run(['maintenance', 'on', '--url', url], {
+      env: { HEALTHGATE_ADMIN_TOKEN: 'wrong-token' },
+    })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(
+      `healthgate: token rejected (PUT ${url}/maintenance answered 401): check HEALTHGATE_ADMIN_TOKEN\n`,
+    )
+    expect(result.stderr).not.toContain('wrong-token')
+    expect(health.maintenance.enabled).toBe(false)
+  })
+
+  test('admin API disabled on the server (404): exit 1 with the hint', async () => {
+    const previous = process.env.HEALTHGATE_ADMIN_TOKEN
+    delete process.env.HEALTHGATE_ADMIN_TOKEN
+    try {
+      const { url } = await startInstance({}, null)
+      const result = await run(['maintenance', 'status', '--url', url], { env })
+      expect(result.code).toBe(1)
+      expect(result.stderr).toBe(
+        `healthgate: admin API not enabled (set HEALTHGATE_ADMIN_TOKEN on the server) (GET ${url}/maintenance ` +
+          'answered 404); also check that --url is the health mount\n',
+      )
+    } finally {
+      if (previous !== undefined) process.env.HEALTHGATE_ADMIN_TOKEN = previous
+    }
+  })
+
+  test('a fleet-wide store triggers the ALB fail-open warning', async () => {
+    const memory = memoryMaintenance()
+    const fleet = {
+      read: () => ({ ...memory.read(), source: 'redis', scope: 'fleet' as const }),
+      set: (enabled: boolean, reason?: string) => memory.set(enabled, reason),
+    }
+    const { url } = await startInstance({ maintenance: fleet })
+    const result = await run(['maintenance', 'on', '--url', url], { env })
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain('warning: this maintenance change is fleet-wide')
+    expect(result.stderr).toContain('fails open')
+    const single = await startInstance()
+    expect((await run(['maintenance', 'on', '--url', single.url], { env })).stderr).toBe('')
+  })
+
+  test('an unreachable server: exit 1', async () => {
+    const { url, server } = await startInstance()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    const result = await run(['maintenance', 'status', '--url', url], { env })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(
+      `healthgate: cannot reach GET ${url}/maintenance: fetch failed (ECONNREFUSED)\n`,
+    )
+  })
+})
+
+describe('maintenance against a server without drain tracking', () => {
+  test('on --wait falls back to waiting for /ready to answer 503', async () => {
+    let enabled = false
+    let readyPolls = 0
+    const seenAuth: string[] = []
+    const agents: string[] = []
+    const stub = (req: IncomingMessage, res: ServerResponse) => {
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(body))
+      }
+      if (req.url === '/health/ready') {
+        readyPolls++
+        // Readiness lags the flag by a few polls, like a cached readiness answer would.
+        return send(enabled && readyPolls > 3 ? 503 : 200, {})
+      }
+      if (req.url !== '/health/maintenance') return send(404, {})
+      seenAuth.push(req.headers.authorization ?? '')
+      agents.push(req.headers['user-agent'] ?? '')
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, {})
+      if (req.method === 'PUT') enabled = true
+      if (req.method === 'DELETE') enabled = false
+      send(200, { enabled, source: 'legacy' })
+    }
+    const { url } = await startInstance({}, TOKEN, stub)
+    const result = await run(['maintenance', 'on', '--url', url, '--wait', '--interval', '10ms'], { env })
+    expect(result.code).toBe(0)
+    expect(readyPolls).toBeGreaterThanOrEqual(4)
+    expect(result.stdout).toMatch(/^maintenance on: on \(source: legacy\); drained after/)
+    expect(seenAuth.every((header) => header === `Bearer ${TOKEN}`)).toBe(true)
+    // Identifiable in the server's prober list, apart from the load balancers.
+    expect(agents.length).toBeGreaterThan(1)
+    expect(agents.every((agent) => /^healthgate-cli\/\d+\.\d+\.\d+$/.test(agent))).toBe(true)
+  })
+})
+
+describe('maintenance usage errors (exit 2, nothing sent)', () => {
+  test('--token is refused, and its value never echoed', async () => {
+    for (const argv of [
+      ['maintenance', 'on', '--url', 'http://127.0.0.1:1/health', '--token', 'hunter2'],
+      ['maintenance', 'on', '--url', 'http://127.0.0.1:1/health', '--token=hunter2'],
+    ]) {
+      const result = await run(argv, { env })
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain(
+        '--token is not accepted: command-line arguments are visible to every user in `ps`',
+      )
+      expect(result.stderr).toContain('HEALTHGATE_ADMIN_TOKEN')
+      expect(result.stderr).not.toContain('hunter2')
+    }
+  })
+
+  test('a missing or empty HEALTHGATE_ADMIN_TOKEN', async () => {
+    for (const tokenEnv of [{}, { HEALTHGATE_ADMIN_TOKEN: '' }, { HEALTHGATE_ADMIN_TOKEN: '  ' }]) {
+      const result = await run(['maintenance', 'status', '--url', 'http://127.0.0.1:1/health'], {
+        env: tokenEnv,
+      })
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain('healthgate: HEALTHGATE_ADMIN_TOKEN is not set')
+    }
+  })
+
+  test.each([
+    [['maintenance'], 'missing action: on, off or status'],
+    [
+      ['maintenance', 'pause', '--url', 'http://a.example/health'],
+      "unknown action 'pause' (expected on, off or status)",
+    ],
+    [['maintenance', 'on', 'now', '--url', 'http://a.example/health'], "unexpected argument 'now'"],
+    [['maintenance', 'on'], '--url is required (the health mount, e.g. http://127.0.0.1:3000/health)'],
+    [
+      ['maintenance', 'on', '--url', 'localhost:3000'],
+      "invalid URL for --url: 'localhost:3000' (expected http:// or https://)",
+    ],
+    [
+      ['maintenance', 'off', '--url', 'http://a.example/health', '--reason', 'x'],
+      '--reason only applies to maintenance on',
+    ],
+    [
+      ['maintenance', 'status', '--url', 'http://a.example/health', '--wait'],
+      '--wait applies to on and off, not status',
+    ],
+    [
+      ['maintenance', 'on', '--url', 'http://a.example/health', '--timeout', '2 min'],
+      "invalid duration for --timeout: '2 min' (use e.g. 500ms, 2s, 1m, or a plain number of milliseconds)",
+    ],
+    [
+      ['maintenance', 'on', '--url', 'http://a.example/health', '--interval', '-5'],
+      "option '--interval' needs a value",
+    ],
+    [['maintenance', 'on', '--url', 'http://a.example/health', '--fleet'], "unknown option '--fleet'"],
+  ])('%j', async (argv, message) => {
+    const result = await run(argv, { env })
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `healthgate: ${message}\nRun 'healthgate maintenance --help' for usage.\n`,
+    })
+  })
+})

@@ -1,0 +1,208 @@
+/**
+ * One table of HTTP cases, run against every way of serving healthgate: Express 5, Express 4, Fastify 5
+ * and the core's node:http listener, each on a real socket. Every server must answer every case with the
+ * same status, the same contract headers and byte-identical bodies, and what they answer must be what
+ * the contract says (the expected bodies in cases.ts are written out from it, not recorded).
+ */
+import type { MaintenanceState } from '@healthgate/core'
+import { buildHealth, CASES, type Case, FROZEN_TIME, SECRET, TOKEN } from './cases.js'
+import {
+  APP_BODY,
+  APP_NOT_FOUND,
+  SERVER_KINDS,
+  type ServerKind,
+  send,
+  startServer,
+  type TestResponse,
+} from './servers.js'
+
+const CONTRACT_HEADERS = [
+  'content-type',
+  'cache-control',
+  'retry-after',
+  'allow',
+  'www-authenticate',
+  'content-length',
+]
+const HEALTH_JSON = 'application/health+json; charset=utf-8'
+const PLAIN_JSON = 'application/json; charset=utf-8'
+
+interface Outcome {
+  kind: ServerKind
+  response: TestResponse
+  /** For HEAD cases: what the same request as GET gets from a twin server in the same state. */
+  asGet?: TestResponse
+  maintenanceBefore: MaintenanceState
+  maintenanceAfter: MaintenanceState
+}
+
+const savedToken = process.env.HEALTHGATE_ADMIN_TOKEN
+beforeAll(() => {
+  delete process.env.HEALTHGATE_ADMIN_TOKEN
+})
+afterAll(() => {
+  if (savedToken !== undefined) process.env.HEALTHGATE_ADMIN_TOKEN = savedToken
+})
+
+beforeEach(() => {
+  // Only the clock is frozen (timers stay real): check times, `since` and `lastSeen` are then the same
+  // on every server, and durations are 0 ms.
+  jest.useFakeTimers({
+    now: new Date(FROZEN_TIME),
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  })
+})
+afterEach(() => {
+  jest.useRealTimers()
+})
+
+async function runOnAllServers(testCase: Case): Promise<Outcome[]> {
+  const options = testCase.options ?? { adminToken: TOKEN }
+  const healths = SERVER_KINDS.map(() => buildHealth(testCase.scenario ?? 'passing'))
+  // Handlers read HEALTHGATE_ADMIN_TOKEN when they are created: only while the servers start.
+  Object.assign(process.env, testCase.env)
+  const started = await Promise.allSettled(
+    SERVER_KINDS.map((kind, index) => startServer(kind, healths[index]!, options)),
+  )
+  for (const name of Object.keys(testCase.env ?? {})) delete process.env[name]
+  try {
+    const servers = started.map((result) => {
+      if (result.status === 'rejected') throw result.reason
+      return result.value
+    })
+    return await Promise.all(
+      servers.map(async (server, index): Promise<Outcome> => {
+        const health = healths[index]!
+        await testCase.setup?.(health)
+        for (const request of testCase.before ?? []) await send(server.port, request)
+        const maintenanceBefore = health.maintenance
+        const response = await send(server.port, testCase.request)
+        const maintenanceAfter = health.maintenance
+        return { kind: server.kind, response, maintenanceBefore, maintenanceAfter }
+      }),
+    )
+  } finally {
+    await Promise.all(
+      started.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)),
+    )
+    await Promise.all(healths.map((health) => health.close()))
+  }
+}
+
+function contractHeaders(response: TestResponse): Record<string, string | undefined> {
+  return Object.fromEntries(
+    CONTRACT_HEADERS.map((name) => [name, response.headers[name] as string | undefined]),
+  )
+}
+
+function expectedHeaders(testCase: Case, body: string): Record<string, string | undefined> {
+  const { expect: expected } = testCase
+  if (expected.kind === 'app') throw new Error('app answers have no contract headers')
+  return {
+    'content-type': expected.kind === 'health' ? HEALTH_JSON : PLAIN_JSON,
+    'cache-control': 'no-store',
+    'retry-after': expected.kind === 'health' ? expected.retryAfter : undefined,
+    allow: expected.kind === 'json' ? expected.allow : undefined,
+    'www-authenticate':
+      expected.kind === 'json' && expected.wwwAuthenticate ? 'Bearer realm="healthgate"' : undefined,
+    'content-length': String(Buffer.byteLength(body)),
+  }
+}
+
+/** Nothing a health answer shows may carry a secret or a stack frame, whatever the details mode. */
+function expectNoLeak(kind: ServerKind, body: string): void {
+  expect({ kind, leaksSecret: body.includes(SECRET) || body.includes('app:') }).toEqual({
+    kind,
+    leaksSecret: false,
+  })
+  expect({ kind, stackFrame: /\bat .+:\d+:\d+|node_modules|\.test\.ts/.test(body) }).toEqual({
+    kind,
+    stackFrame: false,
+  })
+}
+
+describe.each(CASES.map((testCase) => [testCase.name, testCase] as const))('%s', (_name, testCase) => {
+  it(`answers alike on ${SERVER_KINDS.join(', ')}`, async () => {
+    const outcomes = await runOnAllServers(testCase)
+    if (testCase.request.method === 'HEAD') {
+      // A twin run, not a second request: a request can change what the next one sees (startup completes).
+      const twins = await runOnAllServers({ ...testCase, request: { ...testCase.request, method: 'GET' } })
+      outcomes.forEach((outcome, index) => {
+        outcome.asGet = twins[index]?.response
+      })
+    }
+    const { expect: expected } = testCase
+    const isHead = testCase.request.method === 'HEAD'
+
+    for (const { kind, response, asGet, maintenanceBefore, maintenanceAfter } of outcomes) {
+      expect({ kind, status: response.status }).toEqual({ kind, status: expected.status })
+
+      if (expected.kind === 'app') {
+        expect({ kind, body: response.body }).toEqual({
+          kind,
+          body: expected.status === 200 ? APP_BODY : APP_NOT_FOUND,
+        })
+        continue
+      }
+
+      // The representation: the body itself, or for HEAD the body a GET gets.
+      const representation = isHead ? (asGet?.body ?? '') : response.body
+      if (isHead) {
+        expect({ kind, headBody: response.body }).toEqual({ kind, headBody: '' })
+        expect({ kind, getStatus: asGet?.status }).toEqual({ kind, getStatus: expected.status })
+      }
+      expect({ kind, body: JSON.parse(representation) }).toEqual({ kind, body: expected.body })
+      expect({ kind, headers: contractHeaders(response) }).toEqual({
+        kind,
+        headers: expectedHeaders(testCase, representation),
+      })
+      expectNoLeak(kind, representation)
+
+      if (expected.maintenance === 'unchanged') {
+        expect({ kind, maintenance: maintenanceAfter }).toEqual({ kind, maintenance: maintenanceBefore })
+      } else if (expected.maintenance) {
+        const actual: Record<string, unknown> = { ...maintenanceAfter }
+        const picked = Object.fromEntries(
+          Object.keys(expected.maintenance).map((name) => [name, actual[name]]),
+        )
+        expect({ kind, maintenance: picked }).toEqual({ kind, maintenance: expected.maintenance })
+      }
+    }
+
+    // Across servers: identical status, contract headers and bytes.
+    const [first, ...others] = outcomes
+    if (!first) throw new Error('no server ran')
+    for (const other of others) {
+      expect({ kind: other.kind, status: other.response.status }).toEqual({
+        kind: other.kind,
+        status: first.response.status,
+      })
+      expect({ kind: other.kind, body: other.response.body }).toEqual({
+        kind: other.kind,
+        body: first.response.body,
+      })
+      if (expected.kind !== 'app') {
+        expect({ kind: other.kind, headers: contractHeaders(other.response) }).toEqual({
+          kind: other.kind,
+          headers: contractHeaders(first.response),
+        })
+      }
+      if (isHead) {
+        expect({ kind: other.kind, getBody: other.asGet?.body }).toEqual({
+          kind: other.kind,
+          getBody: first.asGet?.body,
+        })
+      }
+    }
+  })
+})

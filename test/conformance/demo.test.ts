@@ -1,0 +1,193 @@
+/**
+ * Runs the demos as a user does (`node examples/<framework>/server.mjs`, importing the BUILT packages by
+ * name) and checks what the README promises: the app route, GET/HEAD /health, the maintenance flip with
+ * curl-like requests, and the drain and clean exit on SIGTERM.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { request } from 'node:http'
+import { join } from 'node:path'
+
+const ROOT = join(__dirname, '..', '..')
+const TOKEN = 'demo-t0ken'
+const START_TIMEOUT_MS = 15_000
+const EXIT_TIMEOUT_MS = 20_000
+
+interface Answer {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+function call(
+  url: string,
+  method = 'GET',
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method, headers, agent: false }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        text += chunk
+      })
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }),
+      )
+      response.on('error', reject)
+    })
+    outgoing.on('error', reject)
+    outgoing.end(body)
+  })
+}
+
+interface Running {
+  child: ChildProcess
+  url: string
+  output: () => string
+  exited: Promise<number | null>
+}
+
+/** Spawns a demo with a clean environment (no DATABASE_URL etc.) on a free port, resolves its URL. */
+function startDemo(framework: string): Promise<Running> {
+  const child = spawn(process.execPath, [join(ROOT, 'examples', framework, 'server.mjs')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', HEALTHGATE_ADMIN_TOKEN: TOKEN },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.setEncoding('utf8')
+  child.stderr?.setEncoding('utf8')
+  child.stdout?.on('data', (chunk: string) => {
+    output += chunk
+  })
+  child.stderr?.on('data', (chunk: string) => {
+    output += chunk
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`The ${framework} demo printed no URL within ${START_TIMEOUT_MS} ms:\n${output}`))
+    }, START_TIMEOUT_MS)
+    const onData = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output)
+      if (!match?.[1]) return
+      clearTimeout(timer)
+      child.stdout?.off('data', onData)
+      resolve({ child, url: match[1], output: () => output, exited })
+    }
+    child.stdout?.on('data', onData)
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`The ${framework} demo exited with code ${code} before listening:\n${output}`))
+    })
+  })
+}
+
+describe.each([
+  ['express', 'packages/express/dist/index.js'],
+  ['fastify', 'packages/fastify/dist/index.js'],
+])('the %s demo', (framework, adapterDist) => {
+  let demo: Running | undefined
+
+  beforeAll(async () => {
+    for (const file of ['packages/core/dist/index.js', adapterDist]) {
+      if (!existsSync(join(ROOT, file))) {
+        throw new Error(
+          `The demo runs the built packages, but ${file} is missing: run \`pnpm run build\` first.`,
+        )
+      }
+    }
+    demo = await startDemo(framework)
+  })
+
+  afterAll(async () => {
+    if (demo && demo.child.exitCode === null) {
+      demo.child.kill('SIGKILL')
+      await demo.exited
+    }
+  })
+
+  const running = (): Running => {
+    if (!demo) throw new Error('the demo did not start')
+    return demo
+  }
+
+  it('prints the curl lines to try', async () => {
+    const { output, url } = running()
+    // The lines may arrive in a later chunk than the URL.
+    for (let waited = 0; !output().includes('-X DELETE') && waited < 5000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(output()).toContain(`curl -i ${url}/health`)
+    expect(output()).toContain(`curl -I ${url}/health`)
+    expect(output()).toContain(`-d '{"reason":"deploy 1.4.2"}' ${url}/health/maintenance`)
+  })
+
+  it('serves its own route next to the health routes', async () => {
+    const answer = await call(`${running().url}/`)
+    expect(answer.status).toBe(200)
+    expect(JSON.parse(answer.body)).toMatchObject({ health: '/health' })
+  })
+
+  it('answers GET and HEAD /health with the system checks, no configuration needed', async () => {
+    const { url } = running()
+    const get = await call(`${url}/health`)
+    // The system checks are non-critical: a busy CI machine degrades the demo to warn, never to 503.
+    expect(get.status).toBe(200)
+    expect(get.headers['content-type']).toBe('application/health+json; charset=utf-8')
+    const body = JSON.parse(get.body)
+    expect(['pass', 'warn']).toContain(body.status)
+    const components = Object.keys(body.checks).map((key) => key.split(':')[0])
+    expect(new Set(components)).toEqual(new Set(['memory', 'eventLoop', 'cpu', 'disk']))
+
+    const head = await call(`${url}/health`, 'HEAD')
+    expect(head.status).toBe(200)
+    expect(head.body).toBe('')
+    expect(Number(head.headers['content-length'])).toBeGreaterThan(0)
+    expect(head.headers['cache-control']).toBe('no-store')
+  })
+
+  it('flips maintenance with the admin token', async () => {
+    const { url } = running()
+    const auth = { authorization: `Bearer ${TOKEN}` }
+    const entered = await call(
+      `${url}/health/maintenance`,
+      'PUT',
+      { ...auth, 'content-type': 'application/json' },
+      '{"reason":"deploy 1.4.2"}',
+    )
+    expect(entered.status).toBe(200)
+    expect(JSON.parse(entered.body)).toMatchObject({ enabled: true, reason: 'deploy 1.4.2' })
+    const draining = await call(`${url}/health`)
+    expect(draining.status).toBe(503)
+    expect(draining.headers['retry-after']).toBe('5')
+    expect((await call(`${url}/health/live`)).status).toBe(200)
+    expect((await call(`${url}/health/maintenance`, 'DELETE', auth)).status).toBe(200)
+    expect((await call(`${url}/health`)).status).toBe(200)
+  })
+
+  it('drains on SIGTERM while probed like a load balancer would, then exits 0', async () => {
+    const { child, exited, output, url } = running()
+    let exitCode: number | null | undefined
+    void exited.then((code) => {
+      exitCode = code
+    })
+    child.kill('SIGTERM')
+    const seen: number[] = []
+    const deadline = Date.now() + EXIT_TIMEOUT_MS
+    while (exitCode === undefined && Date.now() < deadline) {
+      try {
+        seen.push((await call(`${url}/health`)).status)
+      } catch {
+        // Connection refused: the server stopped accepting, the drain is over.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect({ exitCode, output: output() }).toEqual({ exitCode: 0, output: expect.any(String) })
+    // Readiness answered 503 before the server went away.
+    expect(seen).toContain(503)
+  })
+})

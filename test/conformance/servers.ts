@@ -1,0 +1,141 @@
+import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createNodeListener, type HandlerOptions, type Health } from '@healthgate/core'
+import { healthRouter } from '@healthgate/express'
+import { healthgate } from '@healthgate/fastify'
+import express5 from 'express'
+import express4 from 'express4'
+import Fastify from 'fastify'
+
+export const SERVER_KINDS = ['express5', 'express4', 'fastify', 'node'] as const
+export type ServerKind = (typeof SERVER_KINDS)[number]
+
+export interface RunningServer {
+  kind: ServerKind
+  port: number
+  close(): Promise<void>
+}
+
+/** The app's own routes, served next to the health routes by every server. */
+export const APP_BODY = 'app route'
+export const APP_NOT_FOUND = 'app: not found'
+export const APP_ROUTES = ['/', '/healthz']
+
+/**
+ * Starts one server of the given kind on a loopback port, serving the health routes with `options`
+ * and the app routes, the way a user would wire each framework.
+ */
+export async function startServer(
+  kind: ServerKind,
+  health: Health,
+  options: HandlerOptions,
+): Promise<RunningServer> {
+  switch (kind) {
+    case 'express5':
+    case 'express4': {
+      const app = kind === 'express5' ? express5() : express4()
+      app.use(healthRouter(health, options))
+      for (const route of APP_ROUTES)
+        app.get(route, (_request, response) => void response.type('text').send(APP_BODY))
+      app.use((_request, response) => void response.status(404).type('text').send(APP_NOT_FOUND))
+      return listen(kind, app.listen(0, '127.0.0.1'))
+    }
+    case 'fastify': {
+      const app = Fastify()
+      const { path, ...rest } = options
+      await app.register(healthgate, { health, prefix: path, closeHealth: false, ...rest })
+      for (const route of APP_ROUTES)
+        app.get(route, async (_request, reply) => reply.type('text/plain').send(APP_BODY))
+      app.setNotFoundHandler(async (_request, reply) =>
+        reply.code(404).type('text/plain').send(APP_NOT_FOUND),
+      )
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      return { kind, port: (app.server.address() as AddressInfo).port, close: () => app.close() }
+    }
+    case 'node': {
+      const { createServer } = await import('node:http')
+      const listener = createNodeListener(health, options)
+      const server = createServer((request, response) =>
+        listener(request, response, () => {
+          if (request.method === 'GET' && APP_ROUTES.includes(request.url ?? '')) {
+            response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(APP_BODY)
+          } else {
+            response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(APP_NOT_FOUND)
+          }
+        }),
+      )
+      return listen(kind, server.listen(0, '127.0.0.1'))
+    }
+  }
+}
+
+async function listen(kind: ServerKind, server: Server): Promise<RunningServer> {
+  if (!server.listening) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve)
+      server.once('error', reject)
+    })
+  }
+  return {
+    kind,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeAllConnections()
+      }),
+  }
+}
+
+export interface TestRequest {
+  method: string
+  path: string
+  headers?: Record<string, string>
+  body?: string | Buffer
+  /** Send the body with `Transfer-Encoding: chunked` instead of `Content-Length`. */
+  chunked?: boolean
+}
+
+export interface TestResponse {
+  status: number
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+/** One request on a fresh connection, with exactly the given headers (no defaults added but Host). */
+export function send(
+  port: number,
+  { method, path, headers = {}, body, chunked = false }: TestRequest,
+): Promise<TestResponse> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      { host: '127.0.0.1', port, method, path, headers, agent: false },
+      (response) => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('error', reject)
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        )
+      },
+    )
+    outgoing.on('error', reject)
+    if (body === undefined) {
+      outgoing.end()
+    } else if (chunked) {
+      outgoing.setHeader('transfer-encoding', 'chunked')
+      // Several writes so the body really travels as more than one chunk.
+      const bytes = Buffer.from(body)
+      for (let offset = 0; offset < bytes.length; offset += 1000)
+        outgoing.write(bytes.subarray(offset, offset + 1000))
+      outgoing.end()
+    } else {
+      outgoing.setHeader('content-length', Buffer.byteLength(body))
+      outgoing.end(body)
+    }
+  })
+}

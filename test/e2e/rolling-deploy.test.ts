@@ -1,0 +1,195 @@
+import { spawn } from 'node:child_process'
+import http from 'node:http'
+import { join } from 'node:path'
+import { freePorts } from '../support/ports.js'
+import { type Haproxy, requireHaproxy, startHaproxy } from './haproxy.js'
+import { type Child, killChildren, ROOT, request, sleep, spawnNode, waitForStatus } from './support.js'
+
+// A zero-downtime rolling deploy through a real HAProxy: three instances of the Express demo behind it, a
+// steady stream of requests through it, and every instance replaced one after the other. With
+// `healthgate maintenance on --wait` before each SIGTERM not one request may fail. The control run replaces
+// the instances the way most servers stop (SIGTERM, close at once, no drain) and must see failures, or the
+// setup would be unable to catch any.
+
+const DEMO = join(ROOT, 'examples/express/server.mjs')
+const CLI = join(ROOT, 'packages/cli/dist/cli.js')
+const TOKEN = 'rolling-deploy-test-token'
+const MIN_REQUESTS = 2000
+const MAX_REQUESTS = 200_000
+const CONCURRENCY = 12
+const CHECK = { interDelay: '100ms', fall: 2, rise: 2 }
+
+type Mode = 'graceful' | 'immediate'
+
+interface Instance {
+  name: string
+  port: number
+  child: Child
+}
+
+interface RunResult {
+  sent: number
+  /** Requests started between the first instance going and the last one back. */
+  sentDuringRoll: number
+  failures: number
+  samples: string[]
+  /** Per instance: the drain wait `maintenance on --wait` reports (until HAProxy had seen the instance down). */
+  drainWaitsMs: number[]
+  rollMs: number
+}
+
+let haproxy: Haproxy | undefined
+afterEach(async () => {
+  await haproxy?.stop()
+  haproxy = undefined
+  await killChildren()
+})
+
+async function startInstance(name: string, port: number, mode: Mode): Promise<Instance> {
+  const child = spawnNode(DEMO, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    HEALTHGATE_ADMIN_TOKEN: TOKEN,
+    HEALTHGATE_SHUTDOWN: mode,
+  })
+  await child.waitFor(/listening on/)
+  // Its own User-Agent, so that the test is a prober of its own and not mistaken for HAProxy's checks.
+  await waitForStatus(port, '/health/ready', 200, { headers: { 'user-agent': 'rolling-deploy-test' } })
+  return { name, port, child }
+}
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, HEALTHGATE_ADMIN_TOKEN: TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk
+    })
+    child.once('error', reject)
+    child.once('exit', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** Requests `GET /` through HAProxy from `CONCURRENCY` keep-alive workers until `done()` and at least `MIN_REQUESTS`. */
+function generateLoad(port: number, done: () => boolean) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+  let sent = 0
+  let failures = 0
+  const samples: string[] = []
+  const fail = (what: string) => {
+    failures++
+    if (samples.length < 10) samples.push(what)
+  }
+  const worker = async () => {
+    while (sent < MAX_REQUESTS && !(done() && sent >= MIN_REQUESTS)) {
+      sent++
+      try {
+        const reply = await request(port, '/', { agent, timeoutMs: 5000 })
+        if (reply.status < 200 || reply.status > 299) fail(`HTTP ${reply.status}: ${reply.body.slice(0, 80)}`)
+      } catch (error) {
+        fail(`${(error as NodeJS.ErrnoException).code ?? ''} ${(error as Error).message}`)
+      }
+      // A little breathing room so the load does not starve the health checks on a 2-core machine.
+      await sleep(1)
+    }
+  }
+  const finished = Promise.all(Array.from({ length: CONCURRENCY }, worker)).then(() => {
+    agent.destroy()
+    return { sent, failures, samples }
+  })
+  return { finished, sent: () => sent }
+}
+
+async function rollingDeploy(mode: Mode, useMaintenance: boolean): Promise<RunResult> {
+  const [frontendPort = 0, ...backendPorts] = await freePorts(4)
+  let instances = await Promise.all(
+    backendPorts.map((port, index) => startInstance(`s${index + 1}`, port, mode)),
+  )
+  haproxy = await startHaproxy({ frontendPort, backendPorts, ...CHECK })
+  const proxy = haproxy
+  await Promise.all(instances.map((instance) => proxy.waitUntilUp(instance.name)))
+
+  let rolled = false
+  const load = generateLoad(frontendPort, () => rolled)
+  await sleep(500) // traffic flows to all three before the first one goes
+  const started = performance.now()
+  const sentBefore = load.sent()
+  const drainWaitsMs: number[] = []
+  for (const [index, instance] of instances.entries()) {
+    if (useMaintenance) {
+      const cli = await runCli([
+        'maintenance',
+        'on',
+        '--wait',
+        '--url',
+        `http://127.0.0.1:${instance.port}/health`,
+        '--timeout',
+        '30s',
+        '--interval',
+        '50ms',
+        '--reason',
+        'rolling deploy test',
+      ])
+      const reported = /drained after ([\d.]+) (ms|s)\b/.exec(cli.stdout)
+      if (reported) drainWaitsMs.push(Math.round(Number(reported[1]) * (reported[2] === 's' ? 1000 : 1)))
+      if (cli.code !== 0 || !reported)
+        throw new Error(`maintenance on --wait failed (${cli.code}): ${cli.stdout}${cli.stderr}`)
+    }
+    instance.child.process.kill('SIGTERM')
+    const exit = await instance.child.exited
+    if (exit.code !== 0) {
+      throw new Error(`${instance.name} exited with ${JSON.stringify(exit)}:\n${instance.child.stderr}`)
+    }
+    const replacement = await startInstance(instance.name, instance.port, mode)
+    instances = instances.map((current, i) => (i === index ? replacement : current))
+    await proxy.waitUntilUp(instance.name)
+  }
+  const rollMs = Math.round(performance.now() - started)
+  const sentDuringRoll = load.sent() - sentBefore
+  rolled = true
+  const { sent, failures, samples } = await load.finished
+  return { sent, sentDuringRoll, failures, samples, drainWaitsMs, rollMs }
+}
+
+describe('rolling deploy through HAProxy', () => {
+  it('fails no request with maintenance on --wait before each SIGTERM, and fails some without', async () => {
+    requireHaproxy()
+
+    const real = await rollingDeploy('graceful', true)
+    await haproxy?.stop()
+    haproxy = undefined
+    await killChildren()
+    const control = await rollingDeploy('immediate', false)
+
+    // One line for the record: what was sent, what failed, how long the drains took.
+    console.log(
+      `rolling deploy: real run ${real.failures}/${real.sent} failed (${real.sentDuringRoll} during the ` +
+        `${real.rollMs} ms roll; drain waits ${real.drainWaitsMs.join(', ')} ms); control run ` +
+        `${control.failures}/${control.sent} failed (${control.sentDuringRoll} during the ${control.rollMs} ms roll; ` +
+        `e.g. ${[...new Set(control.samples)].slice(0, 3).join(' | ').replace(/\s+/g, ' ')})`,
+    )
+    expect(real.sent).toBeGreaterThanOrEqual(MIN_REQUESTS)
+    // The traffic really flowed while the instances were replaced.
+    expect(real.sentDuringRoll).toBeGreaterThanOrEqual(500)
+    expect({ failures: real.failures, samples: real.samples }).toEqual({ failures: 0, samples: [] })
+    // HAProxy needs `fall` checks to see an instance down: the drain cannot be confirmed faster than that.
+    for (const wait of real.drainWaitsMs) expect(wait).toBeGreaterThanOrEqual(100)
+
+    expect(control.sent).toBeGreaterThanOrEqual(MIN_REQUESTS)
+    expect(control.sentDuringRoll).toBeGreaterThanOrEqual(200)
+    if (control.failures === 0) {
+      throw new Error(
+        `The control run (SIGTERM without drain) failed no request out of ${control.sent}: this setup cannot ` +
+          'tell a zero-downtime deploy from a careless one, so its zero in the real run proves nothing.',
+      )
+    }
+  }, 180_000)
+})

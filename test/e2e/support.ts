@@ -1,0 +1,213 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import http, { type IncomingHttpHeaders } from 'node:http'
+import { resolve as resolvePath } from 'node:path'
+
+export const ROOT = resolvePath(__dirname, '../..')
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export interface Exit {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+export interface Child {
+  readonly process: ChildProcess
+  readonly pid: number
+  /** Everything written so far. */
+  readonly stdout: string
+  readonly stderr: string
+  readonly exited: Promise<Exit>
+  /** Resolves with the first match of `pattern` in stdout (checked as output arrives). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+}
+
+const running = new Set<ChildProcess>()
+
+/** Spawns `node <script>` from the repository root; every child is killed by `killChildren()`. */
+export function spawnNode(script: string, env: Record<string, string> = {}): Child {
+  const child = spawn(process.execPath, [script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  running.add(child)
+  let stdout = ''
+  let stderr = ''
+  const waiters = new Set<() => void>()
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+    for (const waiter of waiters) waiter()
+  })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+  })
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child)
+      resolve({ code, signal })
+      for (const waiter of waiters) waiter()
+    })
+  })
+  const waitFor = (pattern: RegExp, timeoutMs = 10_000) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(stdout)
+        if (match) finish(() => resolve(match))
+        else if (child.exitCode !== null || child.signalCode !== null) {
+          finish(() =>
+            reject(new Error(`${script} exited before printing ${pattern}:\n${stdout}\n${stderr}`)),
+          )
+        }
+      }
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(new Error(`${script} did not print ${pattern} in ${timeoutMs} ms:\n${stdout}\n${stderr}`)),
+          ),
+        timeoutMs,
+      )
+      const finish = (settle: () => void) => {
+        clearTimeout(timer)
+        waiters.delete(check)
+        settle()
+      }
+      waiters.add(check)
+      check()
+    })
+  if (child.pid === undefined) throw new Error(`could not spawn ${script}`)
+  return {
+    process: child,
+    pid: child.pid,
+    get stdout() {
+      return stdout
+    },
+    get stderr() {
+      return stderr
+    },
+    exited,
+    waitFor,
+  }
+}
+
+/** SIGKILLs every child still running and waits for them to exit. */
+export async function killChildren(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve()
+          child.once('exit', () => resolve())
+          child.kill('SIGKILL')
+        }),
+    ),
+  )
+}
+
+export interface Reply {
+  status: number
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+export function request(
+  port: number,
+  path: string,
+  options: {
+    agent?: http.Agent | false
+    headers?: Record<string, string>
+    method?: string
+    timeoutMs?: number
+  } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent: options.agent ?? false,
+        headers: options.headers,
+        method: options.method ?? 'GET',
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          body += chunk
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+        res.on('error', reject)
+      },
+    )
+    req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new Error(`GET ${path} timed out`)))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/**
+ * Polls `GET path` until it answers `status` `times` times in a row, or throws after `timeoutMs`. Asking a
+ * readiness route more than once also tells the instance this client's interval, so that it stops waiting
+ * for this client soon after it went away instead of after `proberTtlMs`.
+ */
+export async function waitForStatus(
+  port: number,
+  path: string,
+  status: number,
+  options: { timeoutMs?: number; intervalMs?: number; times?: number; headers?: Record<string, string> } = {},
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000)
+  const times = options.times ?? 2
+  let inARow = 0
+  let last = 'no answer'
+  while (Date.now() < deadline) {
+    try {
+      const reply = await request(port, path, { headers: options.headers, timeoutMs: 1000 })
+      inARow = reply.status === status ? inARow + 1 : 0
+      if (inARow >= times) return
+      last = `HTTP ${reply.status}`
+    } catch (error) {
+      inARow = 0
+      last = (error as Error).message
+    }
+    await sleep(options.intervalMs ?? 50)
+  }
+  throw new Error(
+    `127.0.0.1:${port}${path} did not answer ${status} within ${options.timeoutMs ?? 10_000} ms (last: ${last})`,
+  )
+}
+
+/** A load-balancer-like prober: `GET /health/ready` every `intervalMs` with its own User-Agent, until stopped. */
+export function startProber(port: number, userAgent: string, intervalMs: number) {
+  const statuses: number[] = []
+  let stopped = false
+  let wake: (() => void) | undefined
+  const done = (async () => {
+    while (!stopped) {
+      try {
+        const reply = await request(port, '/health/ready', {
+          headers: { 'user-agent': userAgent },
+          timeoutMs: 2000,
+        })
+        statuses.push(reply.status)
+      } catch {
+        return // the server is gone
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs)
+        wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    }
+  })()
+  return {
+    statuses,
+    async stop() {
+      stopped = true
+      wake?.()
+      await done
+    },
+  }
+}

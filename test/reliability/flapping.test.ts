@@ -1,0 +1,76 @@
+import type { FlapRequest, FlapResult } from './fixtures/flapping.js'
+import { type Child, startChild } from './support/child.js'
+
+const PERIOD_MS = 100
+const DURATION_MS = 10_000
+
+let child: Child | undefined
+
+afterEach(async () => {
+  await child?.stop()
+  child = undefined
+})
+
+async function flap(
+  dependency: FlapRequest['dependency'],
+  fault: FlapRequest['fault'],
+  timeoutMs: number,
+): Promise<FlapResult> {
+  child = await startChild('flapping.ts')
+  const request: FlapRequest = {
+    type: 'flap',
+    dependency,
+    fault,
+    timeoutMs,
+    periodMs: PERIOD_MS,
+    durationMs: DURATION_MS,
+    concurrency: 8,
+  }
+  const result = await child.call<FlapResult>(request)
+  const { finalBody, ...summary } = result
+  console.log(
+    `flapping ${dependency} (pass/${fault} every ${PERIOD_MS} ms for ${DURATION_MS} ms): ${JSON.stringify(summary)}`,
+  )
+  // The process survived the whole run: it answered, and it still exits cleanly when asked.
+  expect(await child.stop()).toBe(0)
+  child = undefined
+  return result
+}
+
+function expectSurvived(result: FlapResult): void {
+  expect(result.uncaughtExceptions).toEqual([])
+  expect(result.unhandledRejections).toEqual([])
+  // Every request got an HTTP answer, and only the two a health route gives: up or down, never a 500.
+  expect(result.requestErrors).toBe(0)
+  expect(Object.keys(result.statuses).sort()).toEqual(['200', '503'])
+  // The fault really flapped under the requests: the reported status changed back and forth.
+  expect(result.modeChanges).toBeGreaterThanOrEqual((DURATION_MS / PERIOD_MS) * 0.8)
+  expect(result.flips).toBeGreaterThanOrEqual(4)
+  // Once the dependency stays up, the health passes again.
+  expect(result.recoveryMs).toBeGreaterThanOrEqual(0)
+  expect(result.finalStatus).toBe(200)
+  expect(JSON.parse(result.finalBody)).toMatchObject({ status: 'pass' })
+  // No socket outlived the run: through the proxy exactly what the client holds, and after closing
+  // everything, the descriptors the process started with.
+  expect(result.activeConnections).toBe(result.clientConnections)
+  expect(result.fdsAfter).toBeLessThanOrEqual(result.fdsBefore)
+}
+
+test('Redis flapping between pass and reset: no crash, no leak, pass afterwards', async () => {
+  const result = await flap('redis', 'reset', 300)
+  expectSurvived(result)
+  // ioredis keeps one connection; every reset made it reconnect.
+  expect(result.clientConnections).toBe(1)
+  expect(result.proxyConnections).toBeGreaterThan(1)
+}, 60_000)
+
+test('PostgreSQL flapping between pass and black hole: no crash, no leak, pass afterwards', async () => {
+  // A deadline below the black-hole period: runs caught in it are abandoned and their connections destroyed.
+  const result = await flap('postgres', 'blackhole', 50)
+  expectSurvived(result)
+  // The pool is back to idle connections within its size; nothing waits for a connection.
+  expect(result.clientConnections).toBeGreaterThanOrEqual(1)
+  expect(result.clientConnections).toBeLessThanOrEqual(result.poolMax ?? 0)
+  expect(result.poolIdle).toBe(result.clientConnections)
+  expect(result.poolWaiting).toBe(0)
+}, 60_000)
