@@ -94,6 +94,8 @@ export type Expected = (
 ) & {
   /** The maintenance state after the request: unchanged, or matching this object. */
   maintenance?: 'unchanged' | Partial<MaintenanceState>
+  /** Answered with `Connection: close` although the client asked to keep the connection alive. */
+  closesConnection?: true
 }
 
 export interface Case {
@@ -244,6 +246,12 @@ const json = (
 const rejected = (status: number, body: object): Expected => ({
   ...json(status, body),
   maintenance: 'unchanged',
+})
+/** The rest of an oversized body is never read, so the connection must not be reused. */
+const OVERSIZED: Expected = { ...rejected(413, TOO_LARGE), closesConnection: true }
+const keepAlive = (request: TestRequest): TestRequest => ({
+  ...request,
+  headers: { ...request.headers, connection: 'keep-alive' },
 })
 
 const PROBE_ROUTES = ['/health', '/health/ready', '/health/live', '/health/startup', '/health/checks/db']
@@ -836,26 +844,26 @@ export const CASES: Case[] = [
   },
   {
     name: 'admin: 4097 bytes with content-length -> 413',
-    request: admin('PUT', padded('{"reason":"x"}', 4097)),
-    expect: rejected(413, TOO_LARGE),
+    request: keepAlive(admin('PUT', padded('{"reason":"x"}', 4097))),
+    expect: OVERSIZED,
   },
   {
     name: 'admin: 64 KiB with content-length -> 413',
-    request: admin('PUT', padded('{"reason":"x"}', 65_536)),
-    expect: rejected(413, TOO_LARGE),
+    request: keepAlive(admin('PUT', padded('{"reason":"x"}', 65_536))),
+    expect: OVERSIZED,
   },
   {
     name: 'admin: 5000 bytes chunked -> 413',
-    request: { ...admin('PUT', padded('{"reason":"x"}', 5000)), chunked: true },
-    expect: rejected(413, TOO_LARGE),
+    request: keepAlive({ ...admin('PUT', padded('{"reason":"x"}', 5000)), chunked: true }),
+    expect: OVERSIZED,
   },
   {
     name: 'admin: 5000 bytes chunked as text/plain -> 413',
-    request: {
+    request: keepAlive({
       ...admin('PUT', padded('{"reason":"x"}', 5000), { 'content-type': 'text/plain' }),
       chunked: true,
-    },
-    expect: rejected(413, TOO_LARGE),
+    }),
+    expect: OVERSIZED,
   },
   {
     name: 'admin: a rejected PUT in maintenance keeps the old reason',
@@ -866,8 +874,8 @@ export const CASES: Case[] = [
   {
     name: 'admin: an oversized PUT in maintenance keeps the old reason',
     setup: enter('first deploy'),
-    request: { ...admin('PUT', padded('{"reason":"x"}', 5000)), chunked: true },
-    expect: rejected(413, TOO_LARGE),
+    request: keepAlive({ ...admin('PUT', padded('{"reason":"x"}', 5000)), chunked: true }),
+    expect: OVERSIZED,
   },
 
   // A custom mount path.

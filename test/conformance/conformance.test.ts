@@ -167,6 +167,9 @@ describe.each(CASES.map((testCase) => [testCase.name, testCase] as const))('%s',
         headers: expectedHeaders(testCase, representation),
       })
       expectNoLeak(kind, representation)
+      if (expected.closesConnection) {
+        expect({ kind, connection: response.headers.connection }).toEqual({ kind, connection: 'close' })
+      }
 
       if (expected.maintenance === 'unchanged') {
         expect({ kind, maintenance: maintenanceAfter }).toEqual({ kind, maintenance: maintenanceBefore })

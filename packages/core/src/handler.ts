@@ -192,7 +192,11 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     }
     if (method === 'PUT') {
       const parsed = await readReason(request)
-      if ('error' in parsed) return jsonError(parsed.status, parsed.error)
+      if ('error' in parsed) {
+        // The rest of an oversized body is never read: closing is the only way to stop the client sending it.
+        if (parsed.status === 413) return json(413, { status: 413, error: parsed.error }, { connection: 'close' })
+        return jsonError(parsed.status, parsed.error)
+      }
       await health.enterMaintenance(parsed.reason)
     } else if (method === 'DELETE') {
       await health.leaveMaintenance()

@@ -567,6 +567,29 @@ describe('installShutdown', () => {
     expect(health.state).toBe('stopped')
   })
 
+  it('goes on 1 s after cutting the connections when the close never completes, and reports it', async () => {
+    const health = makeHealth()
+    const { server } = await startServer(health)
+    const { logger, errors } = makeLogger()
+    let hookRan = false
+    const controller = install(health, {
+      server,
+      logger,
+      closeTimeoutMs: 100,
+      close: () => new Promise<void>(() => {}), // e.g. an upgraded socket nobody closes
+      onShutdown: () => {
+        hookRan = true
+      },
+    })
+    const started = performance.now()
+    const result = await controller.shutdown()
+    expect(performance.now() - started).toBeLessThan(2500)
+    expect(result).toMatchObject({ forcedClose: true, code: 1 })
+    expect(hookRan).toBe(true)
+    expect(errors).toContainEqual(new Error('the server did not close 1000 ms after cutting its connections'))
+    expect(controller.exits).toEqual([1])
+  })
+
   it('uses a custom close (e.g. fastify.close()) and still bounds it with closeTimeoutMs', async () => {
     const health = makeHealth()
     const { server, port } = await startServer(health)

@@ -257,17 +257,22 @@ export function installShutdown(health: Health, options: ShutdownOptions = {}): 
       timer = setTimeout(forceClose, hurry ? 0 : closeTimeoutMs)
     })
     try {
-      let error = await Promise.race([closed, forced])
-      if (error === 'forced') {
+      let outcome = await Promise.race([closed, forced])
+      if (outcome === 'forced') {
         forcedClose = true
         for (const { server } of tracked) server.closeAllConnections?.()
-        error = await Promise.race([closed, delay(AFTER_FORCE_MS).then(() => 'forced' as const)])
-        if (error === 'forced')
+        clearTimeout(timer)
+        const stuck = new Promise<'stuck'>((resolve) => {
+          timer = setTimeout(() => resolve('stuck'), AFTER_FORCE_MS)
+        })
+        outcome = await Promise.race([closed, stuck])
+        if (outcome === 'stuck') {
           closeErrors.push(
             new Error(`the server did not close ${AFTER_FORCE_MS} ms after cutting its connections`),
           )
+        }
       }
-      if (error !== undefined && error !== 'forced') closeErrors.push(error)
+      if (outcome !== undefined && outcome !== 'forced' && outcome !== 'stuck') closeErrors.push(outcome)
     } finally {
       clearTimeout(timer)
     }
@@ -358,10 +363,6 @@ async function settle(fn: () => Promise<unknown>): Promise<unknown> {
   } catch (error) {
     return error ?? new Error('close() rejected without a reason')
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 function nonNegativeNumber(name: string, value: unknown): number {
