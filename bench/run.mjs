@@ -28,12 +28,26 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
 const config = {
   duration: envNumber('BENCH_DURATION', 5),
   warmup: envNumber('BENCH_WARMUP', 1),
-  rounds: envNumber('BENCH_ROUNDS', 3),
+  rounds: envNumber('BENCH_ROUNDS', 5),
   connections: envNumber('BENCH_CONNECTIONS', 50),
   blackholeDuration: envNumber('BENCH_BLACKHOLE_DURATION', 12),
   timeout: envNumber('BENCH_TIMEOUT', 10),
   only: process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((name) => name.trim()) : undefined,
 }
+const SETTINGS = [
+  'BENCH_DURATION',
+  'BENCH_WARMUP',
+  'BENCH_ROUNDS',
+  'BENCH_CONNECTIONS',
+  'BENCH_BLACKHOLE_DURATION',
+  'BENCH_TIMEOUT',
+  'BENCH_ONLY',
+]
+/** The command that repeats this run, with the settings it was given. */
+const REPRODUCE = [
+  ...SETTINGS.filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`),
+  'pnpm bench',
+].join(' ')
 /** healthgate's defaults, which the benchmark keeps: the targets are stated against them. */
 const DEADLINE_MS = 800
 const CACHE_TTL_MS = 1000
@@ -342,8 +356,8 @@ function render(env, summary, blackhole) {
   }
   lines.push(
     '',
-    'Reproduce: `pnpm bench` (environment: `BENCH_DURATION`, `BENCH_ROUNDS`, `BENCH_CONNECTIONS`, ' +
-      '`BENCH_WARMUP`, `BENCH_BLACKHOLE_DURATION`, `BENCH_TIMEOUT`, `BENCH_ONLY`, `PG_URL`, `REDIS_URL`).',
+    `Reproduce: \`${REPRODUCE}\` (settings: ${[...SETTINGS, 'PG_URL', 'REDIS_URL'].map((name) => `\`${name}\``).join(', ')}; ` +
+      'see docs/performance.md).',
     '',
   )
   return lines.join('\n')
@@ -363,8 +377,10 @@ async function main() {
         log(`round ${round + 1}/${config.rounds}: ${variant.id}`)
         results[variant.id] = await measureHealthy(variant, context)
         const last = results[variant.id]
+        const cpu = last.served ? ms(last.cpuMicros / last.served) : 'n/a'
         log(
-          `  ${integer(last.requestsPerSecond)} req/s, p99 ${ms(last.p99)} ms, ${codesText(last.statusCodes)}`,
+          `  ${integer(last.requestsPerSecond)} req/s, p99 ${ms(last.p99)} ms, ${cpu} µs CPU/request, ` +
+            `${codesText(last.statusCodes)}`,
         )
       }
       rounds.push(results)
@@ -388,7 +404,7 @@ async function main() {
     `${JSON.stringify({ env, config, rounds, summary, blackhole }, null, 2)}\n`,
   )
   process.stdout.write(`${markdown}\nWritten to bench/results/latest.md (raw numbers: latest.json).\n`)
-  process.stdout.write('Reproduce: cd /work/main && npx -y pnpm@10.34.8 bench\n')
+  process.stdout.write(`Reproduce: ${REPRODUCE}\n`)
 }
 
 main().catch((error) => {

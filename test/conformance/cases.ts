@@ -181,7 +181,7 @@ const LEAKY_DETAILED = detailed('fail', { db: LEAKY_DB, replica: LEAKY_REPLICA }
 const error = (status: number, message: string) => ({ status, error: message })
 const NOT_FOUND = error(404, 'Not found')
 const METHOD_NOT_ALLOWED = error(405, 'Method not allowed')
-const UNAUTHORIZED = { error: 'A valid Bearer token is required' }
+const UNAUTHORIZED = error(401, 'A valid Bearer token is required')
 const NOT_JSON = error(400, 'Body is not valid JSON')
 const NOT_AN_OBJECT = error(400, 'Body must be a JSON object like {"reason": "deploy 1.4.2"}')
 const TOO_LARGE = error(413, 'Body exceeds 4096 bytes')

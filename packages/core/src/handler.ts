@@ -186,7 +186,7 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     if (!isAuthorized(request)) {
       return json(
         401,
-        { error: 'A valid Bearer token is required' },
+        { status: 401, error: 'A valid Bearer token is required' },
         { 'www-authenticate': 'Bearer realm="healthgate"' },
       )
     }
@@ -194,7 +194,9 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
       const parsed = await readReason(request)
       if ('error' in parsed) {
         // The rest of an oversized body is never read: closing is the only way to stop the client sending it.
-        if (parsed.status === 413) return json(413, { status: 413, error: parsed.error }, { connection: 'close' })
+        if (parsed.status === 413) {
+          return json(413, { status: 413, error: parsed.error }, { connection: 'close' })
+        }
         return jsonError(parsed.status, parsed.error)
       }
       await health.enterMaintenance(parsed.reason)

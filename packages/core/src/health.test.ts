@@ -249,7 +249,11 @@ describe('misbehaving checks', () => {
       /sync failure/,
     ],
     ['rejects with undefined', () => Promise.reject(undefined), /non-Error value: undefined/],
-    ['throws an Error from another realm', () => Promise.reject(runInNewContext('new Error("vm error")')), /^vm error$/],
+    [
+      'throws an Error from another realm',
+      () => Promise.reject(runInNewContext('new Error("vm error")')),
+      /^vm error$/,
+    ],
     ['resolves a number', () => Promise.resolve(42 as never), /malformed value.*number 42/],
     ['resolves a bad status', () => Promise.resolve({ status: 'fail' } as never), /malformed value.*status/],
   ])('%s: fail with a clear output', async (_label, check, output) => {

@@ -39,7 +39,8 @@ export function toHealthJson(
   health: Health,
   { detailed }: RenderOptions,
 ): RenderedReport {
-  const body: RenderedReport = { status: report.status, checks: {} }
+  // Key order is the reading order of the draft's examples: status, metadata, output, notes, checks.
+  const body = { status: report.status } as RenderedReport
   if (detailed) {
     if (health.version !== undefined) body.version = health.version
     if (health.releaseId !== undefined) body.releaseId = health.releaseId
@@ -51,38 +52,51 @@ export function toHealthJson(
     const notes = maintenanceNotes(report)
     if (notes.length > 0) body.notes = notes
   }
+  body.checks = {}
   for (const result of report.checks) addCheck(body.checks, result, detailed)
   return body
 }
 
 function addCheck(checks: Record<string, RenderedCheck[]>, result: CheckResult, detailed: boolean): void {
-  push(checks, `${result.name}:${result.measurement}`, primary(result, detailed))
+  const primaryKey = `${result.name}:${result.measurement}`
+  // Anonymous callers get one status per check; the extra measurements are details.
+  if (!detailed) {
+    push(checks, primaryKey, { status: result.status })
+    return
+  }
+  push(
+    checks,
+    primaryKey,
+    entry(result, result.observedValue, result.observedUnit, result.status, result.output),
+  )
   if (!result.measurements) return
   for (const [measurement, value] of Object.entries(result.measurements)) {
     const status = value?.status ?? result.status
-    const entry: RenderedCheck = detailed
-      ? { ...identity(result), observedValue: value?.observedValue, status, time: result.time }
-      : { status }
-    if (detailed && value?.observedUnit !== undefined) entry.observedUnit = value.observedUnit
-    push(checks, `${result.name}:${measurement}`, entry)
+    push(
+      checks,
+      `${result.name}:${measurement}`,
+      entry(result, value?.observedValue, value?.observedUnit, status),
+    )
   }
 }
 
-function primary(result: CheckResult, detailed: boolean): RenderedCheck {
-  if (!detailed) return { status: result.status }
-  const entry: RenderedCheck = { ...identity(result) }
-  if (result.observedValue !== undefined) entry.observedValue = result.observedValue
-  if (result.observedUnit !== undefined) entry.observedUnit = result.observedUnit
-  entry.status = result.status
-  entry.time = result.time
-  if (result.output !== undefined) entry.output = result.output
-  return entry
-}
-
-function identity(result: CheckResult): { componentId?: string; componentType: string; status: Status } {
-  return result.componentId === undefined
-    ? { componentType: result.componentType, status: result.status }
-    : { componentId: result.componentId, componentType: result.componentType, status: result.status }
+/** One detailed entry, keys in the draft's order. */
+function entry(
+  result: CheckResult,
+  observedValue: unknown,
+  observedUnit: string | undefined,
+  status: Status,
+  output?: string,
+): RenderedCheck {
+  const rendered = {} as RenderedCheck
+  if (result.componentId !== undefined) rendered.componentId = result.componentId
+  rendered.componentType = result.componentType
+  if (observedValue !== undefined) rendered.observedValue = observedValue
+  if (observedUnit !== undefined) rendered.observedUnit = observedUnit
+  rendered.status = status
+  rendered.time = result.time
+  if (output !== undefined) rendered.output = output
+  return rendered
 }
 
 function push(checks: Record<string, RenderedCheck[]>, key: string, entry: RenderedCheck): void {

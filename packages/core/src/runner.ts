@@ -190,10 +190,9 @@ export class CheckRunner {
     }
     if (settled.kind === 'error') {
       const { error } = settled
-      const output =
-        isErrorLike(error)
-          ? sanitizeOutput(error) || error.name
-          : `check threw a non-Error value: ${sanitizeOutput(describeValue(error))}`
+      const output = isErrorLike(error)
+        ? sanitizeOutput(error) || error.name
+        : `check threw a non-Error value: ${sanitizeOutput(describeValue(error))}`
       return { status: 'fail', output, durationMs }
     }
     return this.#fromOutcome(settled.value, durationMs)
