@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createHealth } from '@healthgate/core'
-import { fileMaintenance } from '../../packages/core/src/file-maintenance.js'
+import { createHealth, fileMaintenance } from '@healthgate/core'
 import { ADMIN_TOKEN, cleanupRegistry, serve, waitFor } from './support.js'
 
 const later = cleanupRegistry()

@@ -53,6 +53,7 @@ function expectSurvived(result: FlapResult): void {
   // No socket outlived the run: through the proxy exactly what the client holds, and after closing
   // everything, the descriptors the process started with.
   expect(result.activeConnections).toBe(result.clientConnections)
+  expect(result.closedCleanly).toBe(true)
   expect(result.fdsAfter).toBeLessThanOrEqual(result.fdsBefore)
 }
 

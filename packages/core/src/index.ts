@@ -5,6 +5,8 @@ export {
   isCheckStillRunningError,
   isCheckTimeoutError,
 } from './errors.js'
+export type { FileMaintenanceOptions, FileMaintenanceStore } from './file-maintenance.js'
+export { fileMaintenance } from './file-maintenance.js'
 export type {
   DetailsMode,
   HandlerOptions,

@@ -180,6 +180,7 @@ function acquire(pool: Pool, signal: AbortSignal): Promise<PoolClient> {
       (client) => {
         signal.removeEventListener('abort', onAbort)
         // pg-pool hands out the same client objects again: this checkout has not been released yet.
+        released.delete(client)
         if (done) {
           // Arrived after the deadline (it was queued): hand it straight back, unused and healthy.
           release(client, undefined)
