@@ -66,8 +66,23 @@ const HEALTHY = [
   },
   { id: 'node-bare', library: 'bare route', framework: 'node:http', baseline: 'node-bare' },
   { id: 'node-healthgate', library: 'healthgate', framework: 'node:http', baseline: 'node-bare' },
-].filter((variant) => !config.only || config.only.includes(variant.id))
-const BLACKHOLE = HEALTHY.filter((variant) => variant.library !== 'bare route')
+  // Only on request (BENCH_ONLY): a bare route sending healthgate's answer, see docs/performance.md.
+  {
+    id: 'fastify-bare-json',
+    library: 'bare route, health body',
+    framework: 'Fastify',
+    baseline: 'fastify-bare',
+    extra: true,
+  },
+  {
+    id: 'node-bare-json',
+    library: 'bare route, health body',
+    framework: 'node:http',
+    baseline: 'node-bare',
+    extra: true,
+  },
+].filter((variant) => (config.only ? config.only.includes(variant.id) : !variant.extra))
+const BLACKHOLE = HEALTHY.filter((variant) => !variant.library.startsWith('bare route'))
 
 function envNumber(name, fallback) {
   const raw = process.env[name]
@@ -232,11 +247,13 @@ function summarize(rounds) {
       served,
     }
   }
+  // Each round's ratio to the bare route of the same round, then the median: a machine that gets slower or
+  // faster between rounds moves both sides of a ratio alike.
   for (const variant of HEALTHY) {
-    const baseline = summary[variant.baseline]
-    summary[variant.id].ratio = baseline
-      ? summary[variant.id].requestsPerSecond / baseline.requestsPerSecond
-      : Number.NaN
+    const ratios = rounds
+      .filter((round) => round[variant.id] && round[variant.baseline])
+      .map((round) => round[variant.id].requestsPerSecond / round[variant.baseline].requestsPerSecond)
+    summary[variant.id].ratio = median(ratios)
   }
   return summary
 }
@@ -302,7 +319,8 @@ function render(env, summary, blackhole) {
       .join(' · '),
     '',
     `autocannon on loopback, ${config.connections} connections, keep-alive; each server in its own process; ` +
-      `${config.rounds} interleaved rounds of ${config.duration} s (after ${config.warmup} s warm-up); medians. ` +
+      `${config.rounds} interleaved rounds of ${config.duration} s (after ${config.warmup} s warm-up); medians ` +
+      '(the ratio is the median of the per-round ratios). ' +
       'healthgate runs a PostgreSQL (pg Pool), a Redis (ioredis) and a memory check with its defaults ' +
       `(deadline ${DEADLINE_MS} ms, cache ${CACHE_TTL_MS} ms); the peers run \`SELECT 1\` and \`PING\` per request. ` +
       'Round trips are counted at the servers (`pg_stat_database.xact_commit`, `INFO commandstats`).',
@@ -316,7 +334,7 @@ function render(env, summary, blackhole) {
     const row = summary[variant.id]
     lines.push(
       `| ${variant.library} | ${variant.framework} | ${integer(row.requestsPerSecond)} | ` +
-        `${variant.library === 'bare route' ? '1.00' : `${row.ratio.toFixed(2)}`} | ${ms(row.p50)} | ${ms(row.p99)} | ` +
+        `${variant.id === variant.baseline ? '1.00' : `${row.ratio.toFixed(2)}`} | ${ms(row.p50)} | ${ms(row.p99)} | ` +
         `${ms(row.cpuPerRequest)} | ` +
         `${perRequest(row.pgPerRequest)} | ${perRequest(row.redisPerRequest)} | ${perSecond(row.pgPerSecond)} | ` +
         `${perSecond(row.redisPerSecond)} |`,

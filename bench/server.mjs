@@ -6,6 +6,19 @@ import http from 'node:http'
 const PG_URL = process.env.PG_URL || 'postgres://postgres@127.0.0.1:5432/test'
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
 const PATH = '/health'
+const JSON_BODY = JSON.stringify({
+  status: 'pass',
+  checks: {
+    'postgres:responseTime': [{ status: 'pass' }],
+    'redis:responseTime': [{ status: 'pass' }],
+    'memory:heapUtilization': [{ status: 'pass' }],
+  },
+})
+const JSON_HEADERS = {
+  'content-type': 'application/health+json; charset=utf-8',
+  'cache-control': 'no-store',
+  'content-length': String(Buffer.byteLength(JSON_BODY)),
+}
 
 /** Each variant resolves `{ server, listen(), close() }`; `close()` also releases the variant's clients. */
 const variants = {
@@ -23,6 +36,23 @@ const variants = {
     const app = Fastify()
     app.get(PATH, async () => 'OK')
     return fastifyServer(app)
+  },
+
+  // Reference routes, not run by default: a bare route sending what healthgate's anonymous readiness answer
+  // carries (the same body and headers), to tell the cost of the answer from the cost of producing it.
+  'fastify-bare-json': async () => {
+    const { default: Fastify } = await import('fastify')
+    const app = Fastify()
+    app.get(PATH, async (_request, reply) => reply.code(200).headers(JSON_HEADERS).send(JSON_BODY))
+    return fastifyServer(app)
+  },
+
+  'node-bare-json': async () => {
+    const server = http.createServer((req, res) => {
+      res.writeHead(req.url === PATH ? 200 : 404, JSON_HEADERS)
+      res.end(JSON_BODY)
+    })
+    return nodeServer(server)
   },
 
   'node-bare': async () => {
@@ -175,6 +205,8 @@ async function main() {
   const cpuAtReady = process.cpuUsage()
   process.send({ type: 'ready', port: server.address().port })
 
+  // The runner went away (interrupted): nobody will ever ask this server to stop.
+  process.on('disconnect', () => process.exit(0))
   process.on('message', async (message) => {
     if (message?.type !== 'stop') return
     const cpu = process.cpuUsage(cpuAtReady)

@@ -43,9 +43,10 @@ function expectSurvived(result: FlapResult): void {
   // Every request got an HTTP answer, and only the two a health route gives: up or down, never a 500.
   expect(result.requestErrors).toBe(0)
   expect(Object.keys(result.statuses).sort()).toEqual(['200', '503'])
-  // The fault really flapped under the requests: the reported status changed back and forth.
+  // The fault really flapped under the requests: the reported status went down and came back at least once
+  // while it did (ioredis backs off between reconnects, so Redis comes back fewer times than PostgreSQL).
   expect(result.modeChanges).toBeGreaterThanOrEqual((DURATION_MS / PERIOD_MS) * 0.8)
-  expect(result.flips).toBeGreaterThanOrEqual(4)
+  expect(result.flips).toBeGreaterThanOrEqual(2)
   // Once the dependency stays up, the health passes again.
   expect(result.recoveryMs).toBeGreaterThanOrEqual(0)
   expect(result.finalStatus).toBe(200)

@@ -286,14 +286,15 @@ export class Health {
     const maintenance = this.#maintenance.read()
     const key = `${probe}|${exclude.join(',')}`
     const now = performance.now()
-    const runners = this.#select(probe, exclude)
     const cached = this.#reportCache.get(key)
-    if (cached && this.#isCurrent(cached, maintenance, runners, now)) return cached.report
+    // The hot path: a cached report is served after a freshness check per check, nothing else.
+    if (cached && this.#isCurrent(cached, maintenance, now)) return cached.report
+    const runners = this.#select(probe, exclude)
     const generation = this.#generation
     const results = await this.#collect(runners, now)
     const report = this.#aggregate(probe, results, maintenance)
     // Only cache a report whose lifecycle did not change while it was being built.
-    if (generation === this.#generation) this.#cacheReport(key, report, generation)
+    if (generation === this.#generation) this.#cacheReport(key, report, generation, runners)
     return report
   }
 
@@ -344,34 +345,37 @@ export class Health {
       // (HAProxy's `downinter`) is not taken for gone.
       prober.intervalMs =
         prober.intervalMs === undefined || gap > prober.intervalMs ? gap : prober.intervalMs * 0.8 + gap * 0.2
-      // Least recently seen first, for eviction.
-      this.#probers.delete(id)
     } else {
       if (this.#probers.size >= MAX_PROBERS) this.#evictProbers(now)
       prober = { consecutive503: 0, lastSeen: now, lastSeenWall: 0, intervalMs: undefined, sawHealthy: false }
+      // Updated in place from now on: this runs on every readiness request, eviction rarely.
+      this.#probers.set(id, prober)
     }
     prober.lastSeen = now
     prober.lastSeenWall = Date.now()
     prober.consecutive503 = httpStatus === 503 ? prober.consecutive503 + 1 : 0
     if (httpStatus !== 503) prober.sawHealthy = true
-    this.#probers.set(id, prober)
   }
 
   /** Whether the load balancers have seen this instance down: see `DrainStatus`. */
   drainStatus(): DrainStatus {
     const now = performance.now()
     const draining = this.state === 'draining' || this.#stopped
-    const probers: Prober[] = []
+    const active: Array<[string, ProberState]> = []
     let drained = draining
-    for (const [id, prober] of this.#probers) {
+    for (const entry of this.#probers) {
+      const prober = entry[1]
       if (!this.#isActive(prober, now)) continue
-      probers.push({
-        id,
-        consecutive503: prober.consecutive503,
-        lastSeen: new Date(prober.lastSeenWall).toISOString(),
-      })
+      active.push(entry)
       if (prober.sawHealthy && prober.consecutive503 < this.unhealthyThreshold) drained = false
     }
+    // Least recently seen first. Sorted here rather than kept in order on every request (see recordProbe).
+    active.sort((a, b) => a[1].lastSeen - b[1].lastSeen)
+    const probers: Prober[] = active.map(([id, prober]) => ({
+      id,
+      consecutive503: prober.consecutive503,
+      lastSeen: new Date(prober.lastSeenWall).toISOString(),
+    }))
     return { draining, drained, probers }
   }
 
@@ -453,14 +457,10 @@ export class Health {
     return selected
   }
 
-  #isCurrent(
-    cached: CachedReport,
-    maintenance: MaintenanceState,
-    runners: CheckRunner[],
-    now: number,
-  ): boolean {
+  #isCurrent(cached: CachedReport, maintenance: MaintenanceState, now: number): boolean {
+    // Adding or removing a check bumps the generation, so while it is unchanged so is `cached.runners`.
     if (cached.generation !== this.#generation) return false
-    const { report } = cached
+    const { report, runners } = cached
     const previous = report.maintenance
     if (previous.enabled !== maintenance.enabled || previous.reason !== maintenance.reason) return false
     if (previous.stale !== maintenance.stale) return false
@@ -472,8 +472,8 @@ export class Health {
     return true
   }
 
-  #cacheReport(key: string, report: HealthReport, generation: number): void {
-    this.#reportCache.set(key, { report, generation })
+  #cacheReport(key: string, report: HealthReport, generation: number, runners: CheckRunner[]): void {
+    this.#reportCache.set(key, { report, generation, runners })
     // Bounded: `exclude` combinations come from request URLs.
     if (this.#reportCache.size > 64) {
       const oldest = this.#reportCache.keys().next().value
@@ -575,7 +575,14 @@ export class Health {
       if (!this.#isActive(prober, now)) this.#probers.delete(id)
     }
     if (this.#probers.size >= MAX_PROBERS) {
-      const leastRecent = this.#probers.keys().next().value
+      let leastRecent: string | undefined
+      let oldest = Number.POSITIVE_INFINITY
+      for (const [id, prober] of this.#probers) {
+        if (prober.lastSeen < oldest) {
+          oldest = prober.lastSeen
+          leastRecent = id
+        }
+      }
       if (leastRecent !== undefined) this.#probers.delete(leastRecent)
     }
   }
@@ -585,6 +592,8 @@ export class Health {
 interface CachedReport {
   report: HealthReport
   generation: number
+  /** The checks the report was built from, in report order. */
+  runners: CheckRunner[]
 }
 
 /** Any critical `fail` -> `fail`; otherwise any `warn` or non-critical `fail` -> `warn`; else `pass`. */
