@@ -91,6 +91,37 @@ describe('createHandler', () => {
     })
   })
 
+  it('answers HEAD without a body on error routes too', async () => {
+    const handler = createHandler(health, { adminToken: 'secret-token' })
+    const missing = await handler.handle({ method: 'HEAD', url: '/health/nope', headers: {} })
+    const unauthorized = await handler.handle({ method: 'HEAD', url: '/health/maintenance', headers: {} })
+    expect(missing?.status).toBe(404)
+    expect(unauthorized?.status).toBe(405)
+    expect(missing?.body).toBe('')
+    expect(unauthorized?.body).toBe('')
+    expect(Number(missing?.headers['content-length'])).toBeGreaterThan(0)
+  })
+
+  it('answers 400 when the admin body stream fails, and leaves maintenance alone', async () => {
+    const handler = createHandler(health, { adminToken: 'secret-token' })
+    async function* aborted(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('{"reason":')
+      throw new Error('aborted')
+    }
+    const response = await handler.handle({
+      method: 'PUT',
+      url: '/health/maintenance',
+      headers: { authorization: 'Bearer secret-token' },
+      body: aborted(),
+    })
+    expect(response?.status).toBe(400)
+    expect(JSON.parse(response?.body ?? '')).toEqual({
+      status: 400,
+      error: 'Could not read the request body',
+    })
+    expect(health.maintenance.enabled).toBe(false)
+  })
+
   it('validates its options', () => {
     expect(() => createHandler(health, { path: 'health' })).toThrow(/`path`/)
     expect(() => createHandler(health, { details: 'sometimes' as never })).toThrow(/`details`/)

@@ -209,30 +209,38 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
   return {
     path,
     async handle(request) {
-      const url = typeof request.url === 'string' ? request.url : ''
-      const queryAt = url.indexOf('?')
-      const pathname = stripOrigin(queryAt === -1 ? url : url.slice(0, queryAt))
-      const query = queryAt === -1 ? '' : url.slice(queryAt + 1)
-      if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) return undefined
-      let sub = pathname.slice(prefix.length)
-      if (sub.length > 1 && sub.endsWith('/')) sub = sub.slice(0, -1)
-      switch (sub) {
-        case '':
-        case '/':
-        case '/ready':
-          return probe(request, 'ready', query)
-        case '/live':
-          return probe(request, 'live', query)
-        case '/startup':
-          return probe(request, 'startup', query)
-        case '/maintenance':
-          return maintenance(request)
-      }
-      if (sub.startsWith('/checks/') && sub.indexOf('/', 8) === -1 && sub.length > 8) {
-        return oneCheck(request, sub.slice(8))
-      }
-      return jsonError(404, 'Not found')
+      const response = await route(request)
+      // HEAD never carries a body, error answers included; the headers keep the GET body's length.
+      if (response && response.body !== '' && request.method.toUpperCase() === 'HEAD')
+        return { ...response, body: '' }
+      return response
     },
+  }
+
+  function route(request: HealthRequest): Promise<HealthResponse | undefined> | HealthResponse | undefined {
+    const url = typeof request.url === 'string' ? request.url : ''
+    const queryAt = url.indexOf('?')
+    const pathname = stripOrigin(queryAt === -1 ? url : url.slice(0, queryAt))
+    const query = queryAt === -1 ? '' : url.slice(queryAt + 1)
+    if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) return undefined
+    let sub = pathname.slice(prefix.length)
+    if (sub.length > 1 && sub.endsWith('/')) sub = sub.slice(0, -1)
+    switch (sub) {
+      case '':
+      case '/':
+      case '/ready':
+        return probe(request, 'ready', query)
+      case '/live':
+        return probe(request, 'live', query)
+      case '/startup':
+        return probe(request, 'startup', query)
+      case '/maintenance':
+        return maintenance(request)
+    }
+    if (sub.startsWith('/checks/') && sub.indexOf('/', 8) === -1 && sub.length > 8) {
+      return oneCheck(request, sub.slice(8))
+    }
+    return jsonError(404, 'Not found')
   }
 }
 
@@ -304,7 +312,13 @@ async function readReason(request: HealthRequest): Promise<ReasonResult> {
   const declared = request.headers['content-length']
   const length = Number(Array.isArray(declared) ? declared[0] : declared)
   if (Number.isFinite(length) && length > MAX_ADMIN_BODY_BYTES) return tooLarge()
-  const bytes = await readBody(request.body)
+  let bytes: Uint8Array | 'too-large'
+  try {
+    bytes = await readBody(request.body)
+  } catch {
+    // An upload aborted half-way, or a stream that errored: nothing usable arrived.
+    return { status: 400, error: 'Could not read the request body' }
+  }
   if (bytes === 'too-large') return tooLarge()
   let text: string
   try {

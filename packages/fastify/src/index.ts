@@ -5,7 +5,13 @@ import {
   type HealthRequest,
   type ShutdownOptions,
 } from '@healthgate/core'
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+} from 'fastify'
 import fp from 'fastify-plugin'
 
 export { tuneForLoadBalancer } from '@healthgate/core'
@@ -105,15 +111,18 @@ const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) =
 
   // Fastify refuses a Content-Type that is not a media type (415) and a QUERY without one (400) before
   // any handler runs. The core ignores Content-Type, so these are answered before Fastify's body handling.
-  const answerEarly = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<FastifyReply | undefined> => {
+  // Callback style: this runs on every health request, and the common case must not allocate a promise.
+  const answerEarly = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const refused =
       request.headers['content-type'] === undefined
         ? request.method === 'QUERY'
         : request.mediaType === undefined
-    return refused ? respond(request, reply) : undefined
+    if (!refused) {
+      done()
+      return
+    }
+    // Answered here: Fastify expects `done` not to be called once the hook has sent the reply.
+    respond(request, reply).catch((error: unknown) => done(error as Error))
   }
 
   // fastify-plugin shares this plugin's scope with the app; the routes and their body parser live in a
