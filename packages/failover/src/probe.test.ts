@@ -1,5 +1,6 @@
 import { parseExpect } from './expect.js'
 import {
+  describeError,
   type FetchLike,
   isProbeTimeoutError,
   type ProbeOptions,
@@ -114,4 +115,18 @@ test('isProbeTimeoutError recognises the error by name as well as by class', () 
   expect(isProbeTimeoutError(Object.assign(new Error('x'), { name: 'ProbeTimeoutError' }))).toBe(true)
   expect(isProbeTimeoutError(new Error('x'))).toBe(false)
   expect(new ProbeTimeoutError(5).message).toBe('timed out after 5 ms')
+})
+
+describe('describeError', () => {
+  it('names what fetch wrapped in a generic "fetch failed"', () => {
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+    })
+    expect(describeError(refused)).toBe('fetch failed (ECONNREFUSED)')
+    expect(describeError(new TypeError('fetch failed', { cause: new Error('bad port') }))).toBe(
+      'fetch failed (bad port)',
+    )
+    expect(describeError(new Error('plain'))).toBe('plain')
+    expect(describeError('text')).toBe('text')
+  })
 })

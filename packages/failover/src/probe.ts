@@ -137,5 +137,11 @@ export function describeError(error: unknown): string {
     typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string'
       ? cause.code
       : undefined
-  return code && !message.includes(code) ? `${message} (${code})` : message
+  if (code) return message.includes(code) ? message : `${message} (${code})`
+  // fetch wraps what went wrong ("bad port", a TLS error) in a generic "fetch failed".
+  const detail =
+    typeof cause === 'object' && cause !== null && 'message' in cause && typeof cause.message === 'string'
+      ? cause.message
+      : undefined
+  return detail && !message.includes(detail) ? `${message} (${detail})` : message
 }
