@@ -138,11 +138,11 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     return head ? pair.head : pair.get
   }
 
-  const probe = async (
+  const probe = (
     request: HealthRequest,
     route: 'ready' | 'live' | 'startup',
     query: string,
-  ): Promise<HealthResponse> => {
+  ): Promise<HealthResponse> | HealthResponse => {
     const method = request.method.toUpperCase()
     if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(PROBE_METHODS)
     let exclude: string[] = []
@@ -152,13 +152,14 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
         if (!health.has(name)) return jsonError(400, `Unknown check "${truncate(name)}" in \`exclude\``)
       }
     }
-    const report = await health.evaluate({ probe: route, exclude })
-    if (route === 'ready') health.recordProbe(proberId(request), report.httpStatus)
-    return renderReport(
-      report,
-      details === 'always' || (details === 'authorized' && isAuthorized(request)),
-      method === 'HEAD',
-    )
+    const answer = (report: HealthReport): HealthResponse => {
+      if (route === 'ready') health.recordProbe(proberId(request), report.httpStatus)
+      const detailed = details === 'always' || (details === 'authorized' && isAuthorized(request))
+      return renderReport(report, detailed, method === 'HEAD')
+    }
+    // A cached report is answered without a promise chain: this is every request but one per TTL.
+    const cached = health.cachedReport(route, exclude)
+    return cached ? answer(cached) : health.evaluate({ probe: route, exclude }).then(answer)
   }
 
   const oneCheck = async (request: HealthRequest, encodedName: string): Promise<HealthResponse> => {
@@ -208,12 +209,16 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
 
   return {
     path,
-    async handle(request) {
-      const response = await route(request)
-      // HEAD never carries a body, error answers included; the headers keep the GET body's length.
-      if (response && response.body !== '' && request.method.toUpperCase() === 'HEAD')
-        return { ...response, body: '' }
-      return response
+    handle(request) {
+      let response: ReturnType<typeof route>
+      try {
+        response = route(request)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return response instanceof Promise
+        ? response.then((value) => withoutHeadBody(request, value))
+        : Promise.resolve(withoutHeadBody(request, response))
     },
   }
 
@@ -242,6 +247,16 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     }
     return jsonError(404, 'Not found')
   }
+}
+
+/** HEAD never carries a body, error answers included; the headers keep the GET body's length. */
+function withoutHeadBody(
+  request: HealthRequest,
+  response: HealthResponse | undefined,
+): HealthResponse | undefined {
+  if (response && response.body !== '' && request.method.toUpperCase() === 'HEAD')
+    return { ...response, body: '' }
+  return response
 }
 
 function normalizeMountPath(path: unknown): string {

@@ -135,6 +135,24 @@ describe('single flight and cache', () => {
   })
 })
 
+describe('cachedReport', () => {
+  it('serves the report evaluate() resolved while it is fresh and unchanged, and nothing otherwise', async () => {
+    const h = make([pass('db', { cacheTtlMs: 60 })])
+    expect(h.cachedReport('ready', [])).toBeUndefined()
+    await h.evaluate()
+    const report = await h.evaluate()
+    expect(h.cachedReport('ready', [])).toBe(report)
+    await h.enterMaintenance()
+    expect(h.cachedReport('ready', [])).toBeUndefined()
+    await h.leaveMaintenance()
+    await h.evaluate()
+    const fresh = await h.evaluate()
+    expect(h.cachedReport('ready', [])).toBe(fresh)
+    await sleep(80)
+    expect(h.cachedReport('ready', [])).toBeUndefined()
+  })
+})
+
 describe('aggregation', () => {
   it.each([
     ['pass+pass', [pass('a'), pass('b')], 'pass', 200],

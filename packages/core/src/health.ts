@@ -287,7 +287,6 @@ export class Health {
     const key = `${probe}|${exclude.join(',')}`
     const now = performance.now()
     const cached = this.#reportCache.get(key)
-    // The hot path: a cached report is served after a freshness check per check, nothing else.
     if (cached && this.#isCurrent(cached, maintenance, now)) return cached.report
     const runners = this.#select(probe, exclude)
     const generation = this.#generation
@@ -296,6 +295,17 @@ export class Health {
     // Only cache a report whose lifecycle did not change while it was being built.
     if (generation === this.#generation) this.#cacheReport(key, report, generation, runners)
     return report
+  }
+
+  /**
+   * The hot path: the report `evaluate()` would resolve with, when it can be served from cache without
+   * running anything (a freshness check per check); otherwise `undefined`. `exclude` must hold known names.
+   */
+  cachedReport(probe: Probe, exclude: readonly string[]): HealthReport | undefined {
+    if (probe === 'startup' || (probe === 'ready' && !this.#started)) return undefined
+    const cached = this.#reportCache.get(exclude.length === 0 ? `${probe}|` : `${probe}|${exclude.join(',')}`)
+    if (cached && this.#isCurrent(cached, this.#maintenance.read(), performance.now())) return cached.report
+    return undefined
   }
 
   /** Evaluates one check by name, regardless of probes and maintenance. Throws a `TypeError` for an unknown name. */
