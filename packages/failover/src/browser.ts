@@ -2,28 +2,7 @@
 // the Node-only HTTP server, so bundlers never have to resolve node:http.
 import type { ActiveServer, ServeActiveOptions } from './serve.js'
 
-export { parseExpect, type StatusMatcher } from './expect.js'
-export {
-  type ActiveEndpoint,
-  createFailover,
-  type EndpointSnapshot,
-  type EndpointStatus,
-  type FailoverEndpoint,
-  type FailoverEvent,
-  type FailoverMonitor,
-  type FailoverOptions,
-  type FailoverSnapshot,
-} from './monitor.js'
-export {
-  type FetchLike,
-  type FetchResponseLike,
-  isProbeTimeoutError,
-  type ProbeMethod,
-  type ProbeOptions,
-  type ProbeResult,
-  ProbeTimeoutError,
-  probeHealth,
-} from './probe.js'
+export * from './portable.js'
 export type { ActiveResponse, ActiveServer, ServeActiveOptions } from './serve.js'
 
 /** Node only: serving HTTP needs node:http. Rejects in this build. */

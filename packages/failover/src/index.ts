@@ -1,23 +1,2 @@
-export { parseExpect, type StatusMatcher } from './expect.js'
-export {
-  type ActiveEndpoint,
-  createFailover,
-  type EndpointSnapshot,
-  type EndpointStatus,
-  type FailoverEndpoint,
-  type FailoverEvent,
-  type FailoverMonitor,
-  type FailoverOptions,
-  type FailoverSnapshot,
-} from './monitor.js'
-export {
-  type FetchLike,
-  type FetchResponseLike,
-  isProbeTimeoutError,
-  type ProbeMethod,
-  type ProbeOptions,
-  type ProbeResult,
-  ProbeTimeoutError,
-  probeHealth,
-} from './probe.js'
+export * from './portable.js'
 export { type ActiveResponse, type ActiveServer, type ServeActiveOptions, serveActive } from './serve.js'

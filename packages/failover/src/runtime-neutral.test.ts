@@ -5,7 +5,7 @@ import * as node from './index.js'
 
 // The monitor must run in browsers and React Native: the files the browser entry pulls in may use only
 // fetch, AbortController and timers.
-const BROWSER_GRAPH = ['browser.ts', 'monitor.ts', 'probe.ts', 'expect.ts']
+const BROWSER_GRAPH = ['browser.ts', 'portable.ts', 'monitor.ts', 'probe.ts', 'expect.ts']
 
 test.each(BROWSER_GRAPH)('%s imports nothing from Node and uses no Node globals', (file) => {
   const source = readFileSync(join(__dirname, file), 'utf8')

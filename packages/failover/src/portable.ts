@@ -1,0 +1,23 @@
+// What runs anywhere fetch and timers exist: shared by the Node entry and the browser entry.
+export { parseExpect, type StatusMatcher } from './expect.js'
+export {
+  type ActiveEndpoint,
+  createFailover,
+  type EndpointSnapshot,
+  type EndpointStatus,
+  type FailoverEndpoint,
+  type FailoverEvent,
+  type FailoverMonitor,
+  type FailoverOptions,
+  type FailoverSnapshot,
+} from './monitor.js'
+export {
+  type FetchLike,
+  type FetchResponseLike,
+  isProbeTimeoutError,
+  type ProbeMethod,
+  type ProbeOptions,
+  type ProbeResult,
+  ProbeTimeoutError,
+  probeHealth,
+} from './probe.js'
