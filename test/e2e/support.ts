@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import http, { type IncomingHttpHeaders } from 'node:http'
 import { resolve as resolvePath } from 'node:path'
 
 export const ROOT = resolvePath(__dirname, '../..')
@@ -103,47 +102,9 @@ export async function killChildren(): Promise<void> {
   )
 }
 
-export interface Reply {
-  status: number
-  headers: IncomingHttpHeaders
-  body: string
-}
+import { request } from '../support/http.js'
 
-export function request(
-  port: number,
-  path: string,
-  options: {
-    agent?: http.Agent | false
-    headers?: Record<string, string>
-    method?: string
-    timeoutMs?: number
-  } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        agent: options.agent ?? false,
-        headers: options.headers,
-        method: options.method ?? 'GET',
-      },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          body += chunk
-        })
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-        res.on('error', reject)
-      },
-    )
-    req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new Error(`GET ${path} timed out`)))
-    req.on('error', reject)
-    req.end()
-  })
-}
+export { type Reply, request } from '../support/http.js'
 
 /**
  * Polls `GET path` until it answers `status` `times` times in a row, or throws after `timeoutMs`. Asking a

@@ -1,5 +1,6 @@
-import http, { type IncomingHttpHeaders } from 'node:http'
+import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { request } from '../../../test/support/http.js'
 import { createHandler } from './handler.js'
 import { createHealth, type Health, type HealthOptions } from './health.js'
 import { createNodeListener, tuneForLoadBalancer } from './node.js'
@@ -7,12 +8,6 @@ import type { ShutdownController, ShutdownLogger, ShutdownOptions } from './shut
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const TOKEN = 'drain-test-token'
-
-interface Reply {
-  status: number
-  headers: IncomingHttpHeaders
-  body: string
-}
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -60,36 +55,6 @@ async function startServer(health: Health): Promise<{ server: http.Server; port:
       }),
   )
   return { server, port: (server.address() as AddressInfo).port }
-}
-
-function request(
-  port: number,
-  path: string,
-  options: { agent?: http.Agent | false; headers?: Record<string, string>; method?: string } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        agent: options.agent ?? false,
-        headers: options.headers,
-        method: options.method,
-      },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          body += chunk
-        })
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-        res.on('error', reject)
-      },
-    )
-    req.on('error', reject)
-    req.end()
-  })
 }
 
 /** A load-balancer-like prober: GET /health/ready every `intervalMs` with its own User-Agent, until stopped. */

@@ -1,37 +1,10 @@
-import { type CheckDefinition, CheckTimeoutError } from '@healthgate/core'
 import { Redis, type RedisOptions } from 'ioredis'
 import { createFaultProxy, type FaultProxy } from '../../../test/support/fault-proxy.js'
+import { runCheck as run, type Settled, sleep, waitFor } from '../../../test/support/run-check.js'
 import { endpointOf, REDIS_URL } from '../../../test/support/services.js'
 import { redisCheck } from './index.js'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-type Settled = { ok: true; value: unknown; ms: number } | { ok: false; error: Error; ms: number }
-
-/** Runs a check the way the core runner does: the signal aborts with a CheckTimeoutError at the deadline. */
-async function run(definition: CheckDefinition, timeoutMs = 1000): Promise<Settled> {
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(new CheckTimeoutError(timeoutMs)), timeoutMs)
-  const started = performance.now()
-  try {
-    const value = await definition.check(controller.signal)
-    return { ok: true, value, ms: performance.now() - started }
-  } catch (error) {
-    return { ok: false, error: error as Error, ms: performance.now() - started }
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
 const message = (settled: Settled): string => (settled.ok ? '' : settled.error.message)
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const started = performance.now()
-  while (!condition()) {
-    if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await sleep(5)
-  }
-}
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {

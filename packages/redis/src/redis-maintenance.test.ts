@@ -1,19 +1,9 @@
 import type { MaintenanceState } from '@healthgate/core'
 import { Redis } from 'ioredis'
 import { createFaultProxy, type FaultProxy } from '../../../test/support/fault-proxy.js'
+import { sleep, waitFor } from '../../../test/support/run-check.js'
 import { endpointOf, REDIS_URL, uniqueSuffix } from '../../../test/support/services.js'
 import { type RedisMaintenanceOptions, type RedisMaintenanceStore, redisMaintenance } from './index.js'
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<number> {
-  const started = performance.now()
-  while (!condition()) {
-    if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await sleep(5)
-  }
-  return performance.now() - started
-}
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
