@@ -329,6 +329,8 @@ describe('installShutdown', () => {
 
     expect(result).toMatchObject({ code: 0, reason: 'test', drained: true, forcedClose: false, errors: [] })
     expect(result.drainWaitMs).toBeGreaterThanOrEqual(90)
+    // The server answered before it closed; wait until the prober has read that last answer.
+    await prober.stop()
     expect(prober.statuses.slice(-2)).toEqual([503, 503])
     expect(order).toEqual(['hook (health draining)', 'exit 0 (health stopped)'])
     expect(controller.exits).toEqual([0])
