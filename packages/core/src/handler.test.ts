@@ -22,6 +22,44 @@ afterEach(() => health.close())
 const get = (url: string, headers: Record<string, string> = {}) => ({ method: 'GET', url, headers })
 
 describe('createHandler', () => {
+  it('answers synchronously from the cached report and with a promise when a check has to run', async () => {
+    const handler = createHandler(health)
+    const first = handler.respond(get('/health'))
+    // Nothing cached yet: the checks run.
+    expect(first).toBeInstanceOf(Promise)
+    const answered = await first
+    const cached = handler.respond(get('/health'))
+    expect(cached).not.toBeInstanceOf(Promise)
+    expect(cached).toBe(answered)
+    expect(handler.respond({ method: 'HEAD', url: '/health', headers: {} })).toMatchObject({
+      status: 200,
+      body: '',
+    })
+    // Outside the mount path and refused requests need no promise either.
+    expect(handler.respond(get('/orders'))).toBeUndefined()
+    expect(handler.respond({ method: 'POST', url: '/health', headers: {} })).toMatchObject({ status: 405 })
+    // Maintenance invalidates the cached report: the next answer is the 503, then served from cache.
+    await health.enterMaintenance()
+    const draining = await handler.handle(get('/health'))
+    expect(draining).toMatchObject({ status: 503 })
+    expect(handler.respond(get('/health'))).toBe(draining)
+  })
+
+  it('turns a failure inside respond() into a rejected promise, never a throw', async () => {
+    const handler = createHandler(health)
+    const hostile = {
+      get method(): string {
+        throw new Error('boom')
+      },
+      url: '/health',
+      headers: {},
+    }
+    const result = handler.respond(hostile)
+    expect(result).toBeInstanceOf(Promise)
+    await expect(result).rejects.toThrow('boom')
+    await expect(handler.handle(hostile)).rejects.toThrow('boom')
+  })
+
   it('reuses the rendered body of an unchanged report instead of re-serialising it', async () => {
     const handler = createHandler(health)
     const first = await handler.handle(get('/health'))
@@ -127,5 +165,8 @@ describe('createHandler', () => {
     expect(() => createHandler(health, { details: 'sometimes' as never })).toThrow(/`details`/)
     expect(() => createHandler(health, { adminToken: '' })).toThrow(/`adminToken`/)
     expect(() => createHandler(health, { retryAfterSeconds: 0 })).toThrow(/`retryAfterSeconds`/)
+    expect(() => createHandler(health, { token: 'secret' } as never)).toThrow(
+      /Unknown option `token` passed to createHandler\(\)/,
+    )
   })
 })

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { readOptions } from './checks/common.js'
 import type { Health } from './health.js'
 import { HEALTH_CONTENT_TYPE, toHealthJson } from './render.js'
 import { describeValue } from './sanitize.js'
@@ -51,6 +52,12 @@ export interface HealthHandler {
   readonly path: string
   /** Answers a request under `path`; resolves `undefined` for any other path so the caller can pass it on. */
   handle(request: HealthRequest): Promise<HealthResponse | undefined>
+  /**
+   * `handle()` without the promise when the answer is ready at once: a request outside `path`, a refused
+   * one, or a probe served from the cached report (every probe request but about one per cache TTL).
+   * Otherwise the same promise `handle()` returns. For adapters on the hot path. Never throws.
+   */
+  respond(request: HealthRequest): HealthResponse | undefined | Promise<HealthResponse | undefined>
 }
 
 /** Largest accepted body of `PUT /health/maintenance`, in bytes. */
@@ -61,6 +68,14 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 const PROBE_METHODS = 'GET, HEAD'
 const ADMIN_METHODS = 'GET, PUT, DELETE'
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+
+// Spelt out as an object so that the compiler flags an option missing here.
+const HANDLER_OPTION_KEYS = Object.keys({
+  path: true,
+  details: true,
+  adminToken: true,
+  retryAfterSeconds: true,
+} satisfies Record<keyof HandlerOptions, true>)
 
 interface RenderedPair {
   get: HealthResponse
@@ -81,6 +96,7 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`Expected handler options to be an object, got ${describeValue(options)}`)
   }
+  readOptions('createHandler', options, HANDLER_OPTION_KEYS)
   const path = normalizeMountPath(options.path ?? '/health')
   const details = oneOf<DetailsMode>(
     'details',
@@ -143,7 +159,7 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     route: 'ready' | 'live' | 'startup',
     query: string,
   ): Promise<HealthResponse> | HealthResponse => {
-    const method = request.method.toUpperCase()
+    const method = upperCase(request.method)
     if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(PROBE_METHODS)
     let exclude: string[] = []
     if (query.length > 0) {
@@ -163,7 +179,7 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
   }
 
   const oneCheck = async (request: HealthRequest, encodedName: string): Promise<HealthResponse> => {
-    const method = request.method.toUpperCase()
+    const method = upperCase(request.method)
     if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(PROBE_METHODS)
     let name: string
     try {
@@ -182,7 +198,7 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
 
   const maintenance = async (request: HealthRequest): Promise<HealthResponse> => {
     if (!tokenDigest) return jsonError(404, 'Not found')
-    const method = request.method.toUpperCase()
+    const method = upperCase(request.method)
     if (method !== 'GET' && method !== 'PUT' && method !== 'DELETE') return methodNotAllowed(ADMIN_METHODS)
     if (!isAuthorized(request)) {
       return json(
@@ -207,18 +223,26 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     return json(200, health.maintenanceStatus())
   }
 
+  const respond = (
+    request: HealthRequest,
+  ): HealthResponse | undefined | Promise<HealthResponse | undefined> => {
+    let response: ReturnType<typeof route>
+    try {
+      response = route(request)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return response instanceof Promise
+      ? response.then((value) => withoutHeadBody(request, value))
+      : withoutHeadBody(request, response)
+  }
+
   return {
     path,
+    respond,
     handle(request) {
-      let response: ReturnType<typeof route>
-      try {
-        response = route(request)
-      } catch (error) {
-        return Promise.reject(error)
-      }
-      return response instanceof Promise
-        ? response.then((value) => withoutHeadBody(request, value))
-        : Promise.resolve(withoutHeadBody(request, response))
+      const response = respond(request)
+      return response instanceof Promise ? response : Promise.resolve(response)
     },
   }
 
@@ -254,9 +278,14 @@ function withoutHeadBody(
   request: HealthRequest,
   response: HealthResponse | undefined,
 ): HealthResponse | undefined {
-  if (response && response.body !== '' && request.method.toUpperCase() === 'HEAD')
+  if (response && response.body !== '' && upperCase(request.method) === 'HEAD')
     return { ...response, body: '' }
   return response
+}
+
+/** The method in upper case, as the routes compare it; without a new string for the common ones. */
+function upperCase(method: string): string {
+  return method === 'GET' || method === 'HEAD' ? method : method.toUpperCase()
 }
 
 function normalizeMountPath(path: unknown): string {

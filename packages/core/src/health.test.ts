@@ -101,6 +101,34 @@ describe('single flight and cache', () => {
     expect(runs).toBe(2)
   })
 
+  it('gives every evaluation that arrives while a check runs the same report', async () => {
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const h = make([pass('fast'), { name: 'slow', check: () => gate }])
+    const waiting = Array.from({ length: 50 }, () => h.evaluate())
+    release()
+    const reports = await Promise.all(waiting)
+    // One report built for all of them (and so rendered once by the handler), not one each.
+    expect(new Set(reports).size).toBe(1)
+    expect(reports[0]?.status).toBe('pass')
+  })
+
+  it('does not join a report being built before maintenance changed', async () => {
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const h = make([{ name: 'slow', check: () => gate }])
+    const before = h.evaluate()
+    await h.enterMaintenance('deploy')
+    const after = h.evaluate()
+    release()
+    expect((await before).httpStatus).toBe(200)
+    expect(await after).toMatchObject({ httpStatus: 503, output: 'maintenance' })
+  })
+
   it('never starts a second run while an abandoned run is still hung', async () => {
     let runs = 0
     let release: () => void = () => {}
@@ -411,6 +439,7 @@ describe('validation', () => {
     [{ checks: [pass('a', { tags: ['readiness' as never] })] }, /`tags`/],
     [{ checks: [pass('bad name')] }, /`name`/],
     [{ startup: 'later' }, /`startup`/],
+    [{ cacheTtlMs: 5000 }, /Unknown option `cacheTtlMs` passed to createHealth\(\)/],
   ])('rejects %p', (options, message) => {
     expect(() => createHealth(options as never)).toThrow(TypeError)
     expect(() => createHealth(options as never)).toThrow(message)

@@ -1,3 +1,4 @@
+import { readOptions } from './checks/common.js'
 import { memoryMaintenance } from './maintenance.js'
 import { CheckRunner, type RunnerDefaults } from './runner.js'
 import { describeValue } from './sanitize.js'
@@ -112,15 +113,31 @@ interface ProberState {
   consecutive503: number
   /** `performance.now()` of the latest request: monotonic, for the arithmetic. */
   lastSeen: number
-  /** `Date.now()` of the latest request, for display. */
-  lastSeenWall: number
   /** Estimated check interval; undefined until the prober asked twice. */
   intervalMs: number | undefined
   /** Got a 200 at least once: it may be routing traffic here. */
   sawHealthy: boolean
 }
 
+// Spelt out as an object so that the compiler flags an option missing here.
+const HEALTH_OPTION_KEYS = Object.keys({
+  checks: true,
+  defaultTimeoutMs: true,
+  defaultCacheTtlMs: true,
+  version: true,
+  releaseId: true,
+  serviceId: true,
+  description: true,
+  maintenance: true,
+  startup: true,
+  unhealthyThreshold: true,
+  proberTtlMs: true,
+  onError: true,
+} satisfies Record<keyof HealthOptions, true>)
+
 const MAX_PROBERS = 256
+/** Report cache keys of the probes without `exclude`: constants, so a cache hit builds no string. */
+const PLAIN_KEYS: Readonly<Record<Probe, string>> = { ready: 'ready|', live: 'live|', startup: 'startup|' }
 /** A prober silent for this many of its own intervals has gone away (or can no longer reach us). */
 const MISSED_INTERVALS = 3
 /** Slack on top of the missed intervals, for balancers with fast checks and jitter. */
@@ -144,6 +161,7 @@ export class Health {
   readonly #statusListeners = new Set<(event: StatusChangeEvent) => void>()
   readonly #probers = new Map<string, ProberState>()
   readonly #reportCache = new Map<string, CachedReport>()
+  readonly #evaluations = new Map<string, InflightReport>()
   readonly #unsubscribeMaintenance: (() => void) | undefined
   #started = false
   #draining = false
@@ -156,6 +174,8 @@ export class Health {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`Expected options to be an object, got ${describeValue(options)}`)
     }
+    // A misspelt option (`cacheTtlMs` for `defaultCacheTtlMs`) would otherwise be ignored without a word.
+    readOptions('createHealth', options, HEALTH_OPTION_KEYS)
     this.#defaults = {
       timeoutMs: positiveNumber('defaultTimeoutMs', options.defaultTimeoutMs ?? 800),
       cacheTtlMs: positiveNumber('defaultCacheTtlMs', options.defaultCacheTtlMs ?? 1000),
@@ -288,8 +308,40 @@ export class Health {
     const now = performance.now()
     const cached = this.#reportCache.get(key)
     if (cached && this.#isCurrent(cached, maintenance, now)) return cached.report
-    const runners = this.#select(probe, exclude)
+    // While a check runs, every request for the same probe waits for the same report instead of building
+    // (and the handler rendering) one of its own: at a few thousand requests per second that is hundreds
+    // of reports per refresh. Only within one lifecycle generation and maintenance state.
+    const inflight = this.#evaluations.get(key)
+    if (
+      inflight &&
+      inflight.generation === this.#generation &&
+      sameMaintenance(inflight.maintenance, maintenance)
+    ) {
+      return inflight.report
+    }
     const generation = this.#generation
+    const entry: InflightReport = {
+      generation,
+      maintenance,
+      report: this.#build(probe, exclude, key, maintenance, now, generation),
+    }
+    this.#evaluations.set(key, entry)
+    try {
+      return await entry.report
+    } finally {
+      if (this.#evaluations.get(key) === entry) this.#evaluations.delete(key)
+    }
+  }
+
+  async #build(
+    probe: Probe,
+    exclude: readonly string[],
+    key: string,
+    maintenance: MaintenanceState,
+    now: number,
+    generation: number,
+  ): Promise<HealthReport> {
+    const runners = this.#select(probe, exclude)
     const results = await this.#collect(runners, now)
     const report = this.#aggregate(probe, results, maintenance)
     // Only cache a report whose lifecycle did not change while it was being built.
@@ -303,7 +355,9 @@ export class Health {
    */
   cachedReport(probe: Probe, exclude: readonly string[]): HealthReport | undefined {
     if (probe === 'startup' || (probe === 'ready' && !this.#started)) return undefined
-    const cached = this.#reportCache.get(exclude.length === 0 ? `${probe}|` : `${probe}|${exclude.join(',')}`)
+    const cached = this.#reportCache.get(
+      exclude.length === 0 ? PLAIN_KEYS[probe] : `${probe}|${exclude.join(',')}`,
+    )
     if (cached && this.#isCurrent(cached, this.#maintenance.read(), performance.now())) return cached.report
     return undefined
   }
@@ -357,12 +411,11 @@ export class Health {
         prober.intervalMs === undefined || gap > prober.intervalMs ? gap : prober.intervalMs * 0.8 + gap * 0.2
     } else {
       if (this.#probers.size >= MAX_PROBERS) this.#evictProbers(now)
-      prober = { consecutive503: 0, lastSeen: now, lastSeenWall: 0, intervalMs: undefined, sawHealthy: false }
+      prober = { consecutive503: 0, lastSeen: now, intervalMs: undefined, sawHealthy: false }
       // Updated in place from now on: this runs on every readiness request, eviction rarely.
       this.#probers.set(id, prober)
     }
     prober.lastSeen = now
-    prober.lastSeenWall = Date.now()
     prober.consecutive503 = httpStatus === 503 ? prober.consecutive503 + 1 : 0
     if (httpStatus !== 503) prober.sawHealthy = true
   }
@@ -384,7 +437,8 @@ export class Health {
     const probers: Prober[] = active.map(([id, prober]) => ({
       id,
       consecutive503: prober.consecutive503,
-      lastSeen: new Date(prober.lastSeenWall).toISOString(),
+      // Wall time from the monotonic clock: one clock read per request instead of two.
+      lastSeen: new Date(performance.timeOrigin + prober.lastSeen).toISOString(),
     }))
     return { draining, drained, probers }
   }
@@ -471,9 +525,7 @@ export class Health {
     // Adding or removing a check bumps the generation, so while it is unchanged so is `cached.runners`.
     if (cached.generation !== this.#generation) return false
     const { report, runners } = cached
-    const previous = report.maintenance
-    if (previous.enabled !== maintenance.enabled || previous.reason !== maintenance.reason) return false
-    if (previous.stale !== maintenance.stale) return false
+    if (!sameMaintenance(report.maintenance, maintenance)) return false
     if (runners.length !== report.checks.length) return false
     for (let i = 0; i < runners.length; i++) {
       const runner = runners[i] as CheckRunner
@@ -604,6 +656,18 @@ interface CachedReport {
   generation: number
   /** The checks the report was built from, in report order. */
   runners: CheckRunner[]
+}
+
+/** A report being built, which requests for the same probe join. */
+interface InflightReport {
+  report: Promise<HealthReport>
+  generation: number
+  maintenance: MaintenanceState
+}
+
+/** Whether a report built under `a` still shows maintenance as it is under `b`. */
+function sameMaintenance(a: MaintenanceState, b: MaintenanceState): boolean {
+  return a.enabled === b.enabled && a.reason === b.reason && a.stale === b.stale
 }
 
 /** Any critical `fail` -> `fail`; otherwise any `warn` or non-critical `fail` -> `warn`; else `pass`. */

@@ -52,23 +52,41 @@ export function createNodeListener(
 ): NodeListener & { handler: HealthHandler } {
   const handler = isHandler(options) ? options : createHandler(health, options)
   const listener = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => {
-    handler.handle(toHealthRequest(request)).then(
-      (result) => {
-        if (result) writeHealthResponse(response, result)
-        else if (next) next()
-        else {
-          response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '9' })
-          response.end('Not Found')
-        }
-      },
-      () => writeInternalError(response),
-    )
+    const result = handler.respond(toHealthRequest(request))
+    if (result instanceof Promise) {
+      result.then((value) => finish(response, value, next)).catch(() => writeInternalError(response))
+      return
+    }
+    // A cached answer is written in the same tick it was asked for.
+    try {
+      finish(response, result, next)
+    } catch {
+      writeInternalError(response)
+    }
   }
   return Object.assign(listener, { handler })
 }
 
+function finish(
+  response: ServerResponse,
+  result: HealthResponse | undefined,
+  next: ((error?: unknown) => void) | undefined,
+): void {
+  if (result) writeHealthResponse(response, result)
+  else if (next) next()
+  else {
+    response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '9' })
+    response.end('Not Found')
+  }
+}
+
 function isHandler(value: unknown): value is HealthHandler {
-  return typeof value === 'object' && value !== null && typeof (value as HealthHandler).handle === 'function'
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as HealthHandler).handle === 'function' &&
+    typeof (value as HealthHandler).respond === 'function'
+  )
 }
 
 export interface TuneOptions {

@@ -4,6 +4,7 @@ import {
   type Health,
   type HealthHandler,
   type HealthRequest,
+  type HealthResponse,
   toHealthRequest,
   writeHealthResponse,
 } from '@healthgate/core'
@@ -47,12 +48,17 @@ export function healthRouter(health: Health, options: HealthRouterOptions = {}):
       ...toHealthRequest(request, request.originalUrl),
       body: bodyOf(request),
     }
-    handler.handle(healthRequest).then((result) => {
-      if (result) writeHealthResponse(response, result)
-      else next()
-    }, next)
+    const result = handler.respond(healthRequest)
+    // A throw in `finish` reaches Express's error handling: synchronously, or through `catch(next)`.
+    if (result instanceof Promise) result.then((value) => finish(response, value, next)).catch(next)
+    else finish(response, result, next)
   }
   return Object.assign(router, { handler })
+}
+
+function finish(response: Response, result: HealthResponse | undefined, next: NextFunction): void {
+  if (result) writeHealthResponse(response, result)
+  else next()
 }
 
 function bodyOf(request: Request): HealthRequest['body'] {

@@ -3,6 +3,7 @@ import {
   type HandlerOptions,
   type Health,
   type HealthRequest,
+  type HealthResponse,
   type ShutdownOptions,
 } from '@healthgate/core'
 import type {
@@ -93,7 +94,8 @@ const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) =
     fastify.addHook('onClose', async () => controller.dispose())
   }
 
-  const respond = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+  // Not async: a cached answer (nearly every request) is sent in the same tick, without a promise.
+  const respond = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> | undefined => {
     const healthRequest: HealthRequest = {
       method: request.method,
       url: request.url,
@@ -101,12 +103,10 @@ const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) =
       body: isAsyncIterable(request.body) ? request.body : request.raw,
       remoteAddress: request.raw.socket?.remoteAddress,
     }
-    const result = await handler.handle(healthRequest)
-    if (!result) {
-      reply.callNotFound()
-      return reply
-    }
-    return reply.code(result.status).headers(result.headers).send(result.body)
+    const result = handler.respond(healthRequest)
+    if (result instanceof Promise) return result.then((value) => send(reply, value))
+    send(reply, result)
+    return undefined
   }
 
   // Fastify refuses a Content-Type that is not a media type (415) and a QUERY without one (400) before
@@ -122,7 +122,7 @@ const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) =
       return
     }
     // Answered here: Fastify expects `done` not to be called once the hook has sent the reply.
-    respond(request, reply).catch((error: unknown) => done(error as Error))
+    respond(request, reply)?.catch((error: unknown) => done(error as Error))
   }
 
   // fastify-plugin shares this plugin's scope with the app; the routes and their body parser live in a
@@ -133,16 +133,23 @@ const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) =
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
     // Every method goes to the core, which answers 405 with `Allow`; HEAD explicitly, not Fastify's
-    // automatic HEAD route, so that it is answered by the same code as GET.
-    const route = {
-      method: scope.supportedMethods,
-      exposeHeadRoute: false,
-      onRequest: answerEarly,
-      handler: respond,
+    // automatic HEAD route, so that it is answered by the same code as GET. Fastify reads no body for
+    // GET and HEAD, so their routes, the probes' hot path, need no `onRequest` hook.
+    const probeMethods = ['GET', 'HEAD']
+    const otherMethods = scope.supportedMethods.filter((method) => !probeMethods.includes(method))
+    for (const url of [mount, mount === '/' ? '/*' : `${mount}/*`]) {
+      scope.route({ method: probeMethods, url, exposeHeadRoute: false, handler: respond })
+      scope.route({ method: otherMethods, url, onRequest: answerEarly, handler: respond })
     }
-    scope.route({ ...route, url: mount })
-    scope.route({ ...route, url: mount === '/' ? '/*' : `${mount}/*` })
   })
+}
+
+function send(reply: FastifyReply, result: HealthResponse | undefined): FastifyReply {
+  if (!result) {
+    reply.callNotFound()
+    return reply
+  }
+  return reply.code(result.status).headers(result.headers).send(result.body)
 }
 
 function joinPaths(scopePrefix: string, path: string): string {
