@@ -81,8 +81,27 @@ const HEALTHY = [
     baseline: 'node-bare',
     extra: true,
   },
+  // Only on request: healthgate with checks that do no I/O (the route's own cost, without the dependencies').
+  {
+    id: 'fastify-healthgate-noop',
+    library: 'healthgate, no-I/O checks',
+    framework: 'Fastify',
+    baseline: 'fastify-bare',
+    extra: true,
+    noDependencies: true,
+  },
+  {
+    id: 'node-healthgate-noop',
+    library: 'healthgate, no-I/O checks',
+    framework: 'node:http',
+    baseline: 'node-bare',
+    extra: true,
+    noDependencies: true,
+  },
 ].filter((variant) => (config.only ? config.only.includes(variant.id) : !variant.extra))
-const BLACKHOLE = HEALTHY.filter((variant) => !variant.library.startsWith('bare route'))
+const BLACKHOLE = HEALTHY.filter(
+  (variant) => !variant.library.startsWith('bare route') && !variant.noDependencies,
+)
 
 function envNumber(name, fallback) {
   const raw = process.env[name]

@@ -95,6 +95,24 @@ const variants = {
     return nodeServer(http.createServer(createNodeListener(health)), () => closeAll(health, deps))
   },
 
+  // For bench/instructions.mjs: healthgate with checks that do no I/O, so that the count per request is
+  // the route's. A dependency check runs once per second, which an instrumented (slow) process would
+  // spread over few requests.
+  'node-healthgate-noop': async () => {
+    const { createNodeListener } = await import('@healthgate/core')
+    const health = await noopHealth()
+    return nodeServer(http.createServer(createNodeListener(health)), () => health.close())
+  },
+
+  'fastify-healthgate-noop': async () => {
+    const { default: Fastify } = await import('fastify')
+    const { default: healthgate } = await import('@healthgate/fastify')
+    const health = await noopHealth()
+    const app = Fastify()
+    await app.register(healthgate, { health })
+    return fastifyServer(app)
+  },
+
   'express-terminus': async () => {
     const { default: express } = await import('express')
     const { createTerminus } = await import('@godaddy/terminus')
@@ -180,6 +198,17 @@ async function createDependencyHealth({ pool, redis }) {
   return core.createHealth({
     checks: [pgCheck({ pool }), redisCheck({ client: redis }), core.memoryCheck()],
   })
+}
+
+async function noopHealth() {
+  const core = await import('@healthgate/core')
+  // Named and measured like the real checks, so that the answer is the same 158 bytes.
+  const checks = [
+    ['postgres', 'responseTime'],
+    ['redis', 'responseTime'],
+    ['memory', 'heapUtilization'],
+  ].map(([name, measurement]) => core.defineCheck(name, () => {}, { measurement }))
+  return core.createHealth({ checks })
 }
 
 async function closeAll(health, { pool, redis }) {
