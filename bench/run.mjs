@@ -400,6 +400,22 @@ function render(env, summary, blackhole) {
   return lines.join('\n')
 }
 
+/**
+ * The variants of one framework run back to back, so that a ratio compares measurements seconds apart,
+ * and in reverse order every other round (A B C, C B A, ...), so that neither side of a ratio always runs
+ * first. The frameworks take turns at the start of a round.
+ */
+function roundOrder(round) {
+  const frameworks = [...new Set(HEALTHY.map((variant) => variant.framework))]
+  const ordered = []
+  for (let index = 0; index < frameworks.length; index++) {
+    const framework = frameworks[(index + round) % frameworks.length]
+    const group = HEALTHY.filter((variant) => variant.framework === framework)
+    ordered.push(...(round % 2 === 0 ? group : group.reverse()))
+  }
+  return ordered
+}
+
 async function main() {
   const env = await environment()
   const redis = new Redis(REDIS_URL)
@@ -408,9 +424,7 @@ async function main() {
   try {
     for (let round = 0; round < config.rounds; round++) {
       const results = {}
-      // Rotating the order keeps a variant from always following the same neighbour.
-      const order = HEALTHY.map((_, index) => HEALTHY[(index + round) % HEALTHY.length])
-      for (const variant of order) {
+      for (const variant of roundOrder(round)) {
         log(`round ${round + 1}/${config.rounds}: ${variant.id}`)
         results[variant.id] = await measureHealthy(variant, context)
         const last = results[variant.id]
