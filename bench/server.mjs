@@ -95,9 +95,8 @@ const variants = {
     return nodeServer(http.createServer(createNodeListener(health)), () => closeAll(health, deps))
   },
 
-  // For bench/instructions.mjs: healthgate with checks that do no I/O, so that the count per request is
-  // the route's. A dependency check runs once per second, which an instrumented (slow) process would
-  // spread over few requests.
+  // Reference variants, not run by default: healthgate with checks that do no I/O, to tell the route's own
+  // cost from the dependencies'.
   'node-healthgate-noop': async () => {
     const { createNodeListener } = await import('@healthgate/core')
     const health = await noopHealth()

@@ -304,7 +304,7 @@ export class Health {
     if (probe === 'startup') return this.#evaluateStartup(exclude)
     if (probe === 'ready' && !this.#started) await this.#evaluateStartup([])
     const maintenance = this.#maintenance.read()
-    const key = `${probe}|${exclude.join(',')}`
+    const key = reportKey(probe, exclude)
     const now = performance.now()
     const cached = this.#reportCache.get(key)
     if (cached && this.#isCurrent(cached, maintenance, now)) return cached.report
@@ -355,9 +355,7 @@ export class Health {
    */
   cachedReport(probe: Probe, exclude: readonly string[]): HealthReport | undefined {
     if (probe === 'startup' || (probe === 'ready' && !this.#started)) return undefined
-    const cached = this.#reportCache.get(
-      exclude.length === 0 ? PLAIN_KEYS[probe] : `${probe}|${exclude.join(',')}`,
-    )
+    const cached = this.#reportCache.get(reportKey(probe, exclude))
     if (cached && this.#isCurrent(cached, this.#maintenance.read(), performance.now())) return cached.report
     return undefined
   }
@@ -437,7 +435,7 @@ export class Health {
     const probers: Prober[] = active.map(([id, prober]) => ({
       id,
       consecutive503: prober.consecutive503,
-      // Wall time from the monotonic clock: one clock read per request instead of two.
+      // Wall time from the monotonic clock, so that recordProbe() reads one clock, not two.
       lastSeen: new Date(performance.timeOrigin + prober.lastSeen).toISOString(),
     }))
     return { draining, drained, probers }
@@ -663,6 +661,10 @@ interface InflightReport {
   report: Promise<HealthReport>
   generation: number
   maintenance: MaintenanceState
+}
+
+function reportKey(probe: Probe, exclude: readonly string[]): string {
+  return exclude.length === 0 ? PLAIN_KEYS[probe] : `${probe}|${exclude.join(',')}`
 }
 
 /** Whether a report built under `a` still shows maintenance as it is under `b`. */

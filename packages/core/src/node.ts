@@ -53,16 +53,13 @@ export function createNodeListener(
   const handler = isHandler(options) ? options : createHandler(health, options)
   const listener = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => {
     const result = handler.respond(toHealthRequest(request))
-    if (result instanceof Promise) {
-      result.then((value) => finish(response, value, next)).catch(() => writeInternalError(response))
-      return
-    }
     // A cached answer is written in the same tick it was asked for.
-    try {
-      finish(response, result, next)
-    } catch {
-      writeInternalError(response)
-    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => finish(response, value, next),
+        () => writeInternalError(response),
+      )
+    } else finish(response, result, next)
   }
   return Object.assign(listener, { handler })
 }
@@ -72,8 +69,14 @@ function finish(
   result: HealthResponse | undefined,
   next: ((error?: unknown) => void) | undefined,
 ): void {
-  if (result) writeHealthResponse(response, result)
-  else if (next) next()
+  if (result) {
+    // Only a failed write becomes a 500: an error thrown by `next` belongs to the caller's framework.
+    try {
+      writeHealthResponse(response, result)
+    } catch {
+      writeInternalError(response)
+    }
+  } else if (next) next()
   else {
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '9' })
     response.end('Not Found')
