@@ -129,6 +129,35 @@ describe('createHandler', () => {
     })
   })
 
+  it('tells probers apart when they alternate, by address and by User-Agent', async () => {
+    const handler = createHandler(health)
+    const probes = [
+      { remoteAddress: '10.0.0.1', headers: { 'user-agent': 'ELB-HealthChecker/2.0' } },
+      { remoteAddress: '10.0.0.2', headers: { 'user-agent': 'ELB-HealthChecker/2.0' } },
+      { remoteAddress: '10.0.0.1', headers: { 'user-agent': 'kube-probe/1.31' } },
+      { remoteAddress: '10.0.0.1', headers: {} },
+      { remoteAddress: undefined, headers: { 'user-agent': ['HAProxy', 'other'] } },
+    ]
+    for (const round of [1, 2]) {
+      for (const probe of probes) {
+        const url = round === 1 ? '/health' : '/health/ready'
+        await handler.handle({ method: 'GET', url, ...probe })
+      }
+    }
+    expect(
+      health
+        .drainStatus()
+        .probers.map((p) => p.id)
+        .sort(),
+    ).toEqual([
+      '10.0.0.1',
+      '10.0.0.1 ELB-HealthChecker/2.0',
+      '10.0.0.1 kube-probe/1.31',
+      '10.0.0.2 ELB-HealthChecker/2.0',
+      'unknown HAProxy',
+    ])
+  })
+
   it('answers HEAD without a body on error routes too', async () => {
     const handler = createHandler(health, { adminToken: 'secret-token' })
     const missing = await handler.handle({ method: 'HEAD', url: '/health/nope', headers: {} })

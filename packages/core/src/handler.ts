@@ -68,6 +68,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 const PROBE_METHODS = 'GET, HEAD'
 const ADMIN_METHODS = 'GET, PUT, DELETE'
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+const NO_EXCLUDE: readonly string[] = Object.freeze([])
 
 // Spelt out as an object so that the compiler flags an option missing here.
 const HANDLER_OPTION_KEYS = Object.keys({
@@ -154,6 +155,32 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     return head ? pair.head : pair.get
   }
 
+  // Consecutive readiness requests from one prober (nearly all of them under load) reuse its id string
+  // instead of building and hashing a new one per request.
+  let lastProber: { address: string | undefined; agent: string | undefined; id: string } | undefined
+  const proberId = (request: HealthRequest): string => {
+    const header = request.headers['user-agent']
+    const agent = Array.isArray(header) ? header[0] : header
+    const address = request.remoteAddress
+    const last = lastProber
+    if (last !== undefined && last.address === address && last.agent === agent) return last.id
+    const id = `${address ?? 'unknown'} ${agent ?? ''}`.trim()
+    lastProber = { address, agent, id }
+    return id
+  }
+
+  const answerProbe = (
+    request: HealthRequest,
+    route: 'ready' | 'live' | 'startup',
+    head: boolean,
+    report: HealthReport,
+    now: number,
+  ): HealthResponse => {
+    if (route === 'ready') health.recordProbe(proberId(request), report.httpStatus, now)
+    const detailed = details === 'always' || (details === 'authorized' && isAuthorized(request))
+    return renderReport(report, detailed, head)
+  }
+
   const probe = (
     request: HealthRequest,
     route: 'ready' | 'live' | 'startup',
@@ -161,21 +188,21 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
   ): Promise<HealthResponse> | HealthResponse => {
     const method = upperCase(request.method)
     if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(PROBE_METHODS)
-    let exclude: string[] = []
+    let exclude = NO_EXCLUDE
     if (query.length > 0) {
       exclude = parseExclude(query)
       for (const name of exclude) {
         if (!health.has(name)) return jsonError(400, `Unknown check "${truncate(name)}" in \`exclude\``)
       }
     }
-    const answer = (report: HealthReport): HealthResponse => {
-      if (route === 'ready') health.recordProbe(proberId(request), report.httpStatus)
-      const detailed = details === 'always' || (details === 'authorized' && isAuthorized(request))
-      return renderReport(report, detailed, method === 'HEAD')
-    }
+    const head = method === 'HEAD'
     // A cached report is answered without a promise chain: this is every request but one per TTL.
-    const cached = health.cachedReport(route, exclude)
-    return cached ? answer(cached) : health.evaluate({ probe: route, exclude }).then(answer)
+    const now = performance.now()
+    const cached = health.cachedReport(route, exclude, now)
+    if (cached) return answerProbe(request, route, head, cached, now)
+    return health
+      .evaluate({ probe: route, exclude })
+      .then((report) => answerProbe(request, route, head, report, performance.now()))
   }
 
   const oneCheck = async (request: HealthRequest, encodedName: string): Promise<HealthResponse> => {
@@ -248,6 +275,8 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
 
   function route(request: HealthRequest): Promise<HealthResponse | undefined> | HealthResponse | undefined {
     const url = typeof request.url === 'string' ? request.url : ''
+    // What load balancers ask for, answered without taking the target apart.
+    if (url === path) return probe(request, 'ready', '')
     const queryAt = url.indexOf('?')
     const pathname = stripOrigin(queryAt === -1 ? url : url.slice(0, queryAt))
     const query = queryAt === -1 ? '' : url.slice(queryAt + 1)
@@ -312,12 +341,6 @@ function parseExclude(query: string): string[] {
     }
   }
   return names
-}
-
-function proberId(request: HealthRequest): string {
-  const agent = request.headers['user-agent']
-  const userAgent = Array.isArray(agent) ? agent[0] : agent
-  return `${request.remoteAddress ?? 'unknown'} ${userAgent ?? ''}`.trim()
 }
 
 function digest(value: string): Buffer {

@@ -179,6 +179,15 @@ describe('cachedReport', () => {
     await sleep(80)
     expect(h.cachedReport('ready', [])).toBeUndefined()
   })
+
+  it('judges freshness by the `now` it is given', async () => {
+    const h = make([pass('db', { cacheTtlMs: 60_000 })])
+    await h.evaluate()
+    const report = await h.evaluate()
+    const now = performance.now()
+    expect(h.cachedReport('ready', [], now)).toBe(report)
+    expect(h.cachedReport('ready', [], now + 120_000)).toBeUndefined()
+  })
 })
 
 describe('aggregation', () => {
@@ -478,5 +487,18 @@ describe('drain confirmation', () => {
     const later = await h.waitForDrain({ maxMs: 2000, pollMs: 10 })
     expect(later.drained).toBe(true)
     expect(later.waitedMs).toBeLessThan(1000)
+  })
+
+  it('dates a probe by the `now` it is given', async () => {
+    const h = make([], { proberTtlMs: 1000 })
+    const now = performance.now()
+    h.recordProbe('stale', 200, now - 5000)
+    h.recordProbe('fresh', 200, now)
+    await h.enterMaintenance()
+    // The stale prober is no longer active, so only the fresh one holds the drain back.
+    expect(h.drainStatus().probers.map((p) => p.id)).toEqual(['fresh'])
+    h.recordProbe('fresh', 503, now + 1)
+    h.recordProbe('fresh', 503, now + 2)
+    expect(h.drainStatus().drained).toBe(true)
   })
 })

@@ -352,11 +352,13 @@ export class Health {
   /**
    * The hot path: the report `evaluate()` would resolve with, when it can be served from cache without
    * running anything (a freshness check per check); otherwise `undefined`. `exclude` must hold known names.
+   * `now` is the caller's `performance.now()`, when it has just read it (the handler reads the clock once per
+   * request for this and `recordProbe()`).
    */
-  cachedReport(probe: Probe, exclude: readonly string[]): HealthReport | undefined {
+  cachedReport(probe: Probe, exclude: readonly string[], now = performance.now()): HealthReport | undefined {
     if (probe === 'startup' || (probe === 'ready' && !this.#started)) return undefined
     const cached = this.#reportCache.get(reportKey(probe, exclude))
-    if (cached && this.#isCurrent(cached, this.#maintenance.read(), performance.now())) return cached.report
+    if (cached && this.#isCurrent(cached, this.#maintenance.read(), now)) return cached.report
     return undefined
   }
 
@@ -390,15 +392,14 @@ export class Health {
 
   /**
    * Counts a readiness answer for drain confirmation. Called by the request handler with the prober's
-   * identity (remote address and User-Agent).
+   * identity (remote address and User-Agent). `now`: as for `cachedReport()`.
    */
-  recordProbe(id: string, httpStatus: number): void {
+  recordProbe(id: string, httpStatus: number, now = performance.now()): void {
     if (typeof id !== 'string')
       throw new TypeError(`Expected \`id\` to be a string, got ${describeValue(id)}`)
     if (!Number.isInteger(httpStatus)) {
       throw new TypeError(`Expected \`httpStatus\` to be an integer, got ${describeValue(httpStatus)}`)
     }
-    const now = performance.now()
     let prober = this.#probers.get(id)
     if (prober && now - prober.lastSeen > this.proberTtlMs) prober = undefined
     if (prober) {
