@@ -149,7 +149,18 @@ function send(reply: FastifyReply, result: HealthResponse | undefined): FastifyR
     reply.callNotFound()
     return reply
   }
-  return reply.code(result.status).headers(result.headers).send(result.body)
+  reply.code(result.status)
+  // Header by header rather than `reply.headers()`: `type()` stores Content-Type as it is, where `header()`
+  // lower-cases the name first. Content-Length is left to Fastify where there is a body (it measures the
+  // payload it sends anyway); a HEAD answer keeps the GET body's. This runs on every health request.
+  const headers = result.headers
+  const hasBody = result.body !== ''
+  for (const name in headers) {
+    const value = headers[name] as string
+    if (name === 'content-type') reply.type(value)
+    else if (!(hasBody && name === 'content-length')) reply.header(name, value)
+  }
+  return reply.send(result.body)
 }
 
 function joinPaths(scopePrefix: string, path: string): string {
