@@ -305,7 +305,6 @@ async function measureInstructions(variant, directory) {
     perRequest: (perRequest[0] + perRequest[1]) / 2,
     windows: perRequest,
     statusCodes: codes,
-    errors: windows.reduce((sum, result) => sum + result.errors, 0),
   }
 }
 

@@ -400,6 +400,8 @@ export class Health {
     if (!Number.isInteger(httpStatus)) {
       throw new TypeError(`Expected \`httpStatus\` to be an integer, got ${describeValue(httpStatus)}`)
     }
+    if (!Number.isFinite(now))
+      throw new TypeError(`Expected \`now\` to be a number, got ${describeValue(now)}`)
     let prober = this.#probers.get(id)
     if (prober && now - prober.lastSeen > this.proberTtlMs) prober = undefined
     if (prober) {
