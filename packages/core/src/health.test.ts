@@ -500,6 +500,8 @@ describe('drain confirmation', () => {
     h.recordProbe('fresh', 503, now + 1)
     h.recordProbe('fresh', 503, now + 2)
     expect(h.drainStatus().drained).toBe(true)
-    expect(() => h.recordProbe('fresh', 503, Number.NaN)).toThrow(/Expected `now` to be a number, got number NaN/)
+    expect(() => h.recordProbe('fresh', 503, Number.NaN)).toThrow(
+      /Expected `now` to be a number, got number NaN/,
+    )
   })
 })
