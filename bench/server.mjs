@@ -62,16 +62,36 @@ const variants = {
   },
 
   'node-bare': async () => {
-    const server = http.createServer((req, res) => {
-      if (req.url === PATH) {
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '2' })
-        res.end('OK')
-      } else {
-        res.writeHead(404, { 'content-length': '0' })
-        res.end()
-      }
-    })
+    const server = http.createServer(bareListener)
     return nodeServer(server)
+  },
+
+  // The bare routes again, in a process that also holds what healthgate's holds: the pg Pool and the ioredis
+  // client, connected, and healthgate's checks run as often as its route would run them, without the route. Merely
+  // having used those clients makes Node's own stream and event code slower per request (its call sites
+  // have seen more kinds of objects), so this is the limit healthgate's route is compared with.
+  'express-bare-clients': async () => {
+    const { default: express } = await import('express')
+    const background = await backgroundHealth()
+    const app = express()
+    app.get(PATH, (_req, res) => {
+      res.send('OK')
+    })
+    return nodeServer(http.createServer(app), background.close)
+  },
+
+  'fastify-bare-clients': async () => {
+    const { default: Fastify } = await import('fastify')
+    const background = await backgroundHealth()
+    const app = Fastify()
+    app.get(PATH, async () => 'OK')
+    return fastifyServer(app, background.close)
+  },
+
+  'node-bare-clients': async () => {
+    const background = await backgroundHealth()
+    const server = http.createServer(bareListener)
+    return nodeServer(server, background.close)
   },
 
   'express-healthgate': async () => {
@@ -157,6 +177,17 @@ const variants = {
 
 const HOST = '127.0.0.1'
 
+/** The node:http bare route: "OK" on the health path, an empty 404 elsewhere. */
+function bareListener(req, res) {
+  if (req.url === PATH) {
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '2' })
+    res.end('OK')
+  } else {
+    res.writeHead(404, { 'content-length': '0' })
+    res.end()
+  }
+}
+
 function nodeServer(server, cleanup) {
   return {
     server,
@@ -204,6 +235,25 @@ async function createDependencyHealth({ pool, redis }) {
     checks: [pgCheck({ pool }), redisCheck({ client: redis }), core.memoryCheck()],
     defaultCacheTtlMs: CACHE_TTL_MS,
   })
+}
+
+/**
+ * healthgate's checks with their clients, served by no route: run once (what the first health request does in
+ * the healthgate variants), then once per cache TTL, as a route under load runs them.
+ */
+async function backgroundHealth() {
+  const deps = await dependencies()
+  const health = await createDependencyHealth(deps)
+  await health.evaluate()
+  const timer = setInterval(() => {
+    health.evaluate().catch(() => {})
+  }, CACHE_TTL_MS ?? 1000)
+  return {
+    close: () => {
+      clearInterval(timer)
+      return closeAll(health, deps)
+    },
+  }
 }
 
 async function noopHealth() {

@@ -136,8 +136,6 @@ const HEALTH_OPTION_KEYS = Object.keys({
 } satisfies Record<keyof HealthOptions, true>)
 
 const MAX_PROBERS = 256
-/** Report cache keys of the probes without `exclude`: constants, so a cache hit builds no string. */
-const PLAIN_KEYS: Readonly<Record<Probe, string>> = { ready: 'ready|', live: 'live|', startup: 'startup|' }
 /** A prober silent for this many of its own intervals has gone away (or can no longer reach us). */
 const MISSED_INTERVALS = 3
 /** Slack on top of the missed intervals, for balancers with fast checks and jitter. */
@@ -667,7 +665,9 @@ interface InflightReport {
 }
 
 function reportKey(probe: Probe, exclude: readonly string[]): string {
-  return exclude.length === 0 ? PLAIN_KEYS[probe] : `${probe}|${exclude.join(',')}`
+  if (exclude.length > 0) return `${probe}|${exclude.join(',')}`
+  // Constants, not a lookup by name: this runs on every probe request.
+  return probe === 'ready' ? 'ready|' : probe === 'live' ? 'live|' : 'startup|'
 }
 
 /** Whether a report built under `a` still shows maintenance as it is under `b`. */

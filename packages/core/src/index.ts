@@ -31,6 +31,7 @@ export { memoryMaintenance } from './maintenance.js'
 export type { NodeListener, TuneOptions } from './node.js'
 export {
   createNodeListener,
+  remoteAddressOf,
   toHealthRequest,
   tuneForLoadBalancer,
   writeHealthResponse,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import { createHealth, type Health } from './health.js'
-import { createNodeListener } from './node.js'
+import { createNodeListener, remoteAddressOf, toHealthRequest } from './node.js'
 
 let health: Health
 beforeEach(() => {
@@ -84,5 +85,50 @@ describe('createNodeListener', () => {
     listener(fakeRequest('/health'), failing.response)
     expect(failing.written.status).toBe(500)
     expect(JSON.parse(failing.written.body ?? '')).toEqual({ status: 500, error: 'Internal error' })
+  })
+})
+
+describe('remoteAddressOf', () => {
+  function countingSocket(addresses: Array<string | undefined>): { socket: Socket; reads: () => number } {
+    let reads = 0
+    const socket = {
+      get remoteAddress() {
+        const address = addresses[Math.min(reads, addresses.length - 1)]
+        reads++
+        return address
+      },
+    } as unknown as Socket
+    return { socket, reads: () => reads }
+  }
+
+  it("reads a socket's peer address once, however many requests it carries", () => {
+    const { socket, reads } = countingSocket(['10.0.0.7'])
+    expect(remoteAddressOf(socket)).toBe('10.0.0.7')
+    expect(remoteAddressOf(socket)).toBe('10.0.0.7')
+    expect(remoteAddressOf(socket)).toBe('10.0.0.7')
+    expect(reads()).toBe(1)
+  })
+
+  it('keeps each socket its own address', () => {
+    const first = countingSocket(['10.0.0.1'])
+    const second = countingSocket(['::1'])
+    expect(remoteAddressOf(first.socket)).toBe('10.0.0.1')
+    expect(remoteAddressOf(second.socket)).toBe('::1')
+    expect(remoteAddressOf(first.socket)).toBe('10.0.0.1')
+  })
+
+  it('answers undefined without a socket or an address, and does not keep a missing address', () => {
+    expect(remoteAddressOf(undefined)).toBeUndefined()
+    expect(remoteAddressOf(null)).toBeUndefined()
+    const { socket, reads } = countingSocket([undefined, '10.0.0.9'])
+    expect(remoteAddressOf(socket)).toBeUndefined()
+    expect(remoteAddressOf(socket)).toBe('10.0.0.9')
+    expect(reads()).toBe(2)
+  })
+
+  it('gives toHealthRequest the address of the request socket', () => {
+    const { socket } = countingSocket(['192.0.2.4'])
+    const request = { method: 'GET', url: '/health', headers: {}, socket } as unknown as IncomingMessage
+    expect(toHealthRequest(request).remoteAddress).toBe('192.0.2.4')
   })
 })

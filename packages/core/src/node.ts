@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import { createHandler, type HandlerOptions, type HealthHandler, type HealthResponse } from './handler.js'
 import type { Health } from './health.js'
 import { positiveNumber } from './validate.js'
@@ -16,8 +17,23 @@ export function toHealthRequest(request: IncomingMessage, url = request.url ?? '
     url,
     headers: request.headers,
     body: request,
-    remoteAddress: request.socket?.remoteAddress,
+    remoteAddress: remoteAddressOf(request.socket),
   }
+}
+
+// A connection's peer address never changes, and Node looks it up anew on every read (a few hundred
+// instructions per request on a keep-alive connection). Weak: an entry goes with its socket.
+const addresses = new WeakMap<Socket, string>()
+
+/** The peer address of a request's socket, looked up once per connection. For adapters. */
+export function remoteAddressOf(socket: Socket | null | undefined): string | undefined {
+  if (!socket) return undefined
+  let address = addresses.get(socket)
+  if (address === undefined) {
+    address = socket.remoteAddress
+    if (address !== undefined) addresses.set(socket, address)
+  }
+  return address
 }
 
 /** Writes a handler response to a Node response. */

@@ -4,6 +4,7 @@ import {
   type Health,
   type HealthRequest,
   type HealthResponse,
+  remoteAddressOf,
   type ShutdownOptions,
 } from '@healthgate/core'
 import type {
@@ -101,7 +102,7 @@ const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) =
       url: request.url,
       headers: request.headers,
       body: isAsyncIterable(request.body) ? request.body : request.raw,
-      remoteAddress: request.raw.socket?.remoteAddress,
+      remoteAddress: remoteAddressOf(request.raw.socket),
     }
     const result = handler.respond(healthRequest)
     if (result instanceof Promise) return result.then((value) => send(reply, value))
