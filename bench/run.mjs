@@ -1,7 +1,7 @@
 // Throughput, latency and dependency load of health routes: healthgate on Express, Fastify and node:http
 // against the bare route of each framework and against peer libraries. See docs/performance.md.
 //
-//   pnpm bench                       # builds, then runs everything (about 5 minutes on 2 cores)
+//   pnpm bench                       # builds, then runs everything (about 7 minutes on 2 cores)
 //   BENCH_ONLY=node-bare,node-healthgate BENCH_ROUNDS=1 node bench/run.mjs
 //   BENCH_INSTRUCTIONS=20000 pnpm bench  # instead: the servers' instructions per request (valgrind)
 //

@@ -135,13 +135,7 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
     return timingSafeEqual(digest(match[1]), tokenDigest)
   }
 
-  // The last answer rendered: every probe request between two refreshes gets it, without a lookup.
-  let last: { report: HealthReport; detailed: boolean; pair: RenderedPair } | undefined
   const renderReport = (report: HealthReport, detailed: boolean, head: boolean): HealthResponse => {
-    const recent = last
-    if (recent !== undefined && recent.report === report && recent.detailed === detailed) {
-      return head ? recent.pair.head : recent.pair.get
-    }
     let entry = rendered.get(report)
     if (!entry) {
       entry = {}
@@ -158,7 +152,6 @@ export function createHandler(health: Health, options: HandlerOptions = {}): Hea
       }
       entry[slot] = pair
     }
-    last = { report, detailed, pair }
     return head ? pair.head : pair.get
   }
 
