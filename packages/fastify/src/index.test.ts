@@ -156,6 +156,22 @@ describe('@healthgate/fastify', () => {
     expect(response.headers['x-app-hook']).toBe('ran')
   })
 
+  it("sends the core's body as it is through the app's onSend hooks and reply serializer", async () => {
+    const seen: unknown[] = []
+    app.setReplySerializer(() => 'serialised by the app')
+    app.addHook('onSend', async (_request, _reply, payload) => {
+      seen.push(payload)
+      return payload
+    })
+    await app.register(healthgate, { health })
+    const response = await send(app, { method: 'GET', url: '/health' })
+    expect(response.body).toBe(JSON.stringify(response.json()))
+    expect(response.json()).toEqual({ status: 'pass', checks: { 'db:responseTime': [{ status: 'pass' }] } })
+    expect(seen).toEqual([response.body])
+    expect(response.headers['content-type']).toBe('application/health+json; charset=utf-8')
+    expect(response.headers['content-length']).toBe(String(Buffer.byteLength(response.body)))
+  })
+
   it('closes the health when Fastify closes', async () => {
     await app.register(healthgate, { health })
     await app.ready()

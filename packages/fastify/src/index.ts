@@ -161,7 +161,13 @@ function send(reply: FastifyReply, result: HealthResponse | undefined): FastifyR
     if (name === 'content-type') reply.type(value)
     else if (!(hasBody && name === 'content-length')) reply.header(name, value)
   }
-  return reply.send(result.body)
+  // The body is serialised already. With a serializer set, Fastify hands a string body to it instead of
+  // parsing the JSON media type and looking for its charset parameter on every request.
+  return reply.serializer(asIs).send(result.body)
+}
+
+function asIs(payload: string): string {
+  return payload
 }
 
 function joinPaths(scopePrefix: string, path: string): string {
