@@ -1,6 +1,6 @@
 // Emits the CommonJS half of each package's dual build: tsc already wrote ESM + .d.ts to dist/;
-// esbuild bundles src/index.ts into dist/index.cjs (dependencies stay external) and every .d.ts is
-// mirrored to .d.cts so `require` users get types resolved in CommonJS mode.
+// esbuild bundles each `require` entry of the package's exports map (dist/X.cjs from src/X.ts; dependencies
+// stay external) and every .d.ts is mirrored to .d.cts so `require` users get types resolved in CommonJS mode.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { build } from 'esbuild'
@@ -10,11 +10,33 @@ const packagesDir = join(root, 'packages')
 
 for (const name of readdirSync(packagesDir)) {
   const dir = join(packagesDir, name)
-  const entry = join(dir, 'src/index.ts')
-  if (!existsSync(entry)) continue
+  const manifest = join(dir, 'package.json')
+  if (!existsSync(manifest)) continue
+  const outputs = requireEntries(JSON.parse(readFileSync(manifest, 'utf8')).exports)
+  if (outputs.length === 0) continue
+  for (const output of outputs) await buildCjs(dir, output)
+  mirrorDeclarations(join(dir, 'dist'))
+}
+
+/** The `./dist/X.cjs` files named by the `require` conditions of an exports map. */
+function requireEntries(exports) {
+  const found = new Set()
+  const visit = (node, underRequire) => {
+    if (typeof node === 'string') {
+      if (underRequire && node.endsWith('.cjs')) found.add(node)
+    } else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) visit(value, underRequire || key === 'require')
+    }
+  }
+  visit(exports, false)
+  return [...found]
+}
+
+async function buildCjs(dir, output) {
+  const stem = output.replace(/^\.\/dist\//, '').replace(/\.cjs$/, '')
   await build({
-    entryPoints: [entry],
-    outfile: join(dir, 'dist/index.cjs'),
+    entryPoints: [join(dir, 'src', `${stem}.ts`)],
+    outfile: join(dir, 'dist', `${stem}.cjs`),
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -23,7 +45,6 @@ for (const name of readdirSync(packagesDir)) {
     sourcemap: true,
     logLevel: 'warning',
   })
-  mirrorDeclarations(join(dir, 'dist'))
 }
 
 function mirrorDeclarations(dir) {

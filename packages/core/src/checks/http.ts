@@ -1,3 +1,4 @@
+import { parseStatusMatcher } from '../primitives/status-matcher.js'
 import { describeValue } from '../sanitize.js'
 import type { CheckDefinition, CheckOutcome } from '../types.js'
 import { oneOf } from '../validate.js'
@@ -10,7 +11,6 @@ import {
   nameFrom,
   readOptions,
 } from './common.js'
-import { parseStatusMatcher } from './status-matcher.js'
 
 export type HttpCheckMethod = 'GET' | 'HEAD'
 
