@@ -2,6 +2,8 @@
 // polling, status matchers, option validation). Runtime-neutral: no Node built-ins, so browser bundles can use it.
 
 export { describeValue, isErrorLike, sanitizeOutput } from '../sanitize.js'
+export type { CheckOptionDefaults } from './check-options.js'
+export { CHECK_OPTION_KEYS, readCheckName, readCheckOptions } from './check-options.js'
 export type {
   DeadlineOptions,
   DeadlineRace,
