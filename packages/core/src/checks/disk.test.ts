@@ -51,7 +51,10 @@ describe('diskCheck', () => {
   it.each([
     [{ path: '' }, /`path` to be a non-empty string/],
     [{ path: 42 }, /`path` to be a string, got number 42/],
-    [{ minFreeRatio: 0 }, /`minFreeRatio` to be a ratio greater than 0 and at most 1, or false, got number 0/],
+    [
+      { minFreeRatio: 0 },
+      /`minFreeRatio` to be a ratio greater than 0 and at most 1, or false, got number 0/,
+    ],
     [{ minFreeRatio: 5 }, /`minFreeRatio` to be a ratio .* got number 5/],
     [{ minFreeBytes: 0 }, /`minFreeBytes` to be a positive number, got number 0/],
     [{ componentId: '' }, /`componentId` to be a non-empty string/],

@@ -173,7 +173,10 @@ describe('httpCheck', () => {
     [{ url: 'ftp://user:secret@example.com/' }, /got the string "ftp:\/\/example.com\/"$/],
     [{ url: 'http://x', method: 'POST' }, /`method` to be one of 'GET', 'HEAD', got the string "POST"/],
     [{ url: 'http://x', expect: '2OO' }, /`expect` to be status codes, ranges or classes .* got `2OO`/],
-    [{ url: 'http://x', expect: 200 }, /^httpCheck\(\): expected `expect` to be status codes, ranges or classes .* got `200`$/],
+    [
+      { url: 'http://x', expect: 200 },
+      /^httpCheck\(\): expected `expect` to be status codes, ranges or classes .* got `200`$/,
+    ],
     [{ url: 'http://x', headers: 'x: y' }, /`headers` to be an object of header names to strings/],
     [{ url: 'http://x', headers: { 'x-n': 1 } }, /`headers.x-n` to be a string, got number 1/],
     [{ url: 'http://x', headers: { 'bad header': 'v' } }, /`headers` to be valid header names and values/],

@@ -98,7 +98,10 @@ describe('memoryCheck', () => {
   })
 
   it.each([
-    [{ heapWarnRatio: 0 }, /`heapWarnRatio` to be a ratio greater than 0 and at most 1, or false, got number 0/],
+    [
+      { heapWarnRatio: 0 },
+      /`heapWarnRatio` to be a ratio greater than 0 and at most 1, or false, got number 0/,
+    ],
     [{ heapFailRatio: 1.5 }, /`heapFailRatio` to be a ratio .* got number 1.5/],
     [{ rssWarnRatio: '0.5' }, /`rssWarnRatio` to be a ratio .* got the string "0.5"/],
     [{ rssFailRatio: Number.NaN }, /`rssFailRatio` to be a ratio .* got number NaN/],
@@ -118,7 +121,9 @@ describe('memoryCheck', () => {
   })
 
   it('rejects options that are not an object', () => {
-    expect(() => memoryCheck(null as never)).toThrow(/^memoryCheck\(\): expected the options to be an object, got null$/)
+    expect(() => memoryCheck(null as never)).toThrow(
+      /^memoryCheck\(\): expected the options to be an object, got null$/,
+    )
   })
 })
 

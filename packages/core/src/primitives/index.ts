@@ -12,7 +12,15 @@ export type {
   Settled,
   SleepOptions,
 } from './deadline.js'
-export { abortReason, pollUntil, raceDeadline, sleep, unref, withDeadline } from './deadline.js'
+export {
+  abortReason,
+  pollUntil,
+  raceDeadline,
+  sleep,
+  unref,
+  untilAborted,
+  withDeadline,
+} from './deadline.js'
 export type { ErrorHandler } from './listeners.js'
 export { defaultOnError, Listeners } from './listeners.js'
 export type { OptionReader } from './options.js'
