@@ -1,5 +1,5 @@
 import { connect } from 'node:net'
-import { abortReason } from '../primitives/deadline.js'
+import { abortReason, untilAborted } from '../primitives/deadline.js'
 import { optionReader } from '../primitives/options.js'
 import type { CheckDefinition } from '../types.js'
 import { type BuiltinCheckOptions, baseDefinition, COMMON_KEYS, checkName, nameFrom } from './common.js'
@@ -33,32 +33,24 @@ export function tcpCheck(options: TcpCheckOptions): CheckDefinition {
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
   const base = baseDefinition(read, name, opts, { critical: true, componentType: 'component' })
 
-  const check = (signal: AbortSignal): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (signal.aborted) {
-        reject(abortReason(signal))
-        return
-      }
-      const socket = connect({ host, port })
-      let settled = false
-      const finish = (error?: unknown) => {
-        if (settled) return
-        settled = true
-        signal.removeEventListener('abort', onAbort)
-        socket.destroy()
-        if (error === undefined) resolve()
-        else reject(error)
-      }
-      const onAbort = () => finish(abortReason(signal))
-      signal.addEventListener('abort', onAbort, { once: true })
-      socket.once('connect', () => finish())
+  const check = async (signal: AbortSignal): Promise<void> => {
+    if (signal.aborted) throw abortReason(signal)
+    const socket = connect({ host, port })
+    const connected = new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve())
       // Stays attached after settling: a late 'error' on an emitter without listeners would crash the process.
       socket.on('error', (error: NodeJS.ErrnoException) => {
-        finish(
+        reject(
           new Error(`TCP connect to ${address} failed: ${error.code ?? error.message}`, { cause: error }),
         )
       })
     })
+    try {
+      await untilAborted(connected, signal)
+    } finally {
+      socket.destroy()
+    }
+  }
 
   return { ...base, check }
 }
