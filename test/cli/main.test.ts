@@ -49,8 +49,12 @@ describe('top level', () => {
   test.each([
     [['deploy'], "healthgate: unknown command 'deploy' (expected probe, maintenance, watch)"],
     [['help', 'deploy'], "healthgate: unknown command 'deploy'"],
-    [['--bogus'], "healthgate: unknown option '--bogus'"],
-    [['--json'], "healthgate: unknown option '--json'"],
+    [['--bogus'], 'healthgate: unknown option `--bogus`; Known options: --help, --version'],
+    [['--json'], 'healthgate: unknown option `--json`; Known options: --help, --version'],
+    [
+      ['--verison'],
+      'healthgate: unknown option `--verison`; did you mean `--version`? Known options: --help, --version',
+    ],
   ])('%j is a usage error', async (argv, message) => {
     const result = await run(argv)
     expect(result).toEqual({
@@ -146,10 +150,17 @@ describe('probe', () => {
       "invalid value for --method: 'POST' (expected HEAD or GET)",
     ],
     [
-      ['probe', 'http://a.example', '--expect', '2xx'],
-      "invalid value for --expect: '2xx' (expected status codes or ranges like 200-299,304)",
+      ['probe', 'http://a.example', '--expect', '2xxx'],
+      'expected `--expect` to be status codes, ranges or classes such as `200-299,304` or `2xx`, got `2xxx`: cannot read `2xxx`',
     ],
-    [['probe', 'http://a.example', '--retries', '3'], "unknown option '--retries'"],
+    [
+      ['probe', 'http://a.example', '--retries', '3'],
+      'unknown option `--retries`; Known options: --method, --timeout, --expect, --help',
+    ],
+    [
+      ['probe', 'http://a.example', '--timout', '3s'],
+      'unknown option `--timout`; did you mean `--timeout`? Known options: --method, --timeout, --expect, --help',
+    ],
     [['probe', 'http://a.example', '--help=yes'], "option '--help' does not take a value"],
   ])('%j: exit 2', async (argv, message) => {
     const result = await run(argv)

@@ -366,7 +366,14 @@ describe('maintenance usage errors (exit 2, nothing sent)', () => {
       ['maintenance', 'on', '--url', 'http://a.example/health', '--interval', '-5'],
       "option '--interval' needs a value",
     ],
-    [['maintenance', 'on', '--url', 'http://a.example/health', '--fleet'], "unknown option '--fleet'"],
+    [
+      ['maintenance', 'on', '--url', 'http://a.example/health', '--fleet'],
+      'unknown option `--fleet`; Known options: --url, --reason, --wait, --timeout, --interval, --json, --help',
+    ],
+    [
+      ['maintenance', 'on', '--url', 'http://a.example/health', '--wiat'],
+      'unknown option `--wiat`; did you mean `--wait`? Known options: --url, --reason, --wait, --timeout, --interval, --json, --help',
+    ],
   ])('%j', async (argv, message) => {
     const result = await run(argv, { env })
     expect(result).toEqual({

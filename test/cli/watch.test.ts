@@ -160,12 +160,15 @@ describe('watch', () => {
     [[a, b, '--method', 'PUT'], "invalid value for --method: 'PUT' (expected HEAD or GET)"],
     [
       [a, b, '--expect', '200-'],
-      "invalid value for --expect: '200-' (expected status codes or ranges like 200-299,304)",
+      'expected `--expect` to be status codes, ranges or classes such as `200-299,304` or `2xx`, got `200-`: cannot read `200-`',
     ],
     [[a, b, '--serve', 'eighty'], "invalid value for --serve: 'eighty' (expected PORT or HOST:PORT)"],
     [[a, b, '--serve', '70000'], "invalid value for --serve: '70000' (expected PORT or HOST:PORT)"],
     [[a, b, 'extra'], "unexpected argument 'extra'"],
-    [[a, b, '--fleet'], "unknown option '--fleet'"],
+    [
+      [a, b, '--fleet'],
+      'unknown option `--fleet`; Known options: --endpoint, --interval, --timeout, --failure-threshold, --success-threshold, --no-failback, --method, --expect, --serve, --json, --help',
+    ],
   ])('usage error %#: %j', async (argv, message) => {
     const result = await run(['watch', ...argv])
     expect(result).toEqual({

@@ -193,13 +193,13 @@ describe('events', () => {
     expect(disposed).toEqual([])
   })
 
-  test('a throwing listener never breaks the loop or other listeners', async () => {
+  test('a throwing listener never breaks the loop or other listeners, and reaches onError', async () => {
     const primary = await startHealthStub({ status: 503 })
     const secondary = await startHealthStub()
     const reported: unknown[] = []
     const { monitor, events } = monitorFor([primary, secondary], {
       failureThreshold: 1,
-      onListenerError: (error) => reported.push(error),
+      onError: (error) => reported.push(error),
     })
     monitor.onChange(() => {
       throw new Error('listener bug')
@@ -413,7 +413,9 @@ describe('reportFailure', () => {
     const secondary = await startHealthStub()
     const { monitor } = monitorFor([primary, secondary])
     expect(() => monitor.reportFailure('nope')).toThrow(
-      new TypeError('Expected `name` to be one of the endpoints (primary, secondary), got `nope`'),
+      new TypeError(
+        'reportFailure(): expected `name` to be one of the endpoints (primary, secondary), got `nope`',
+      ),
     )
   })
 })

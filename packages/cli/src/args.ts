@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { unknownOptionMessage } from '@healthgate/core/primitives'
 import { UsageError } from './errors.js'
 
 /** The environment, streams and cancellation a command runs with; injected so tests need no subprocess. */
@@ -47,18 +48,20 @@ export function parseCommand<T extends ParseArgsConfig>(
   try {
     return parseArgs(config)
   } catch (error) {
-    throw new UsageError(translate(error), command)
+    const flags = Object.keys(config.options ?? {}).map((name) => `--${name}`)
+    throw new UsageError(translate(error, flags), command)
   }
 }
 
-function translate(error: unknown): string {
+function translate(error: unknown, flags: readonly string[]): string {
   const message = error instanceof Error ? error.message : String(error)
   const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
   // Node quotes the option as '--name', '--name <value>' or '-n, --name': keep the long name.
   const subject = /'(?:-[^-], )?([^' ]+)/.exec(message)?.[1]
   switch (code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option '${subject}'`
+      // The format of every healthgate factory's unknown option, with a did-you-mean.
+      return unknownOptionMessage('', subject ?? message, flags)
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `unexpected argument '${subject}'`
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':

@@ -31,7 +31,7 @@ Options:
   --method HEAD|GET      Request method; HEAD is retried as GET when the server answers 405 or 501.
                          Default: GET
   --timeout DURATION     Give up after this long (500ms, 2s, 1m, or milliseconds). Default: 2s
-  --expect CODES         Healthy status codes and ranges, e.g. 200-299,304. Default: 200-299
+  --expect CODES         Healthy statuses: codes, ranges, classes, e.g. 200-299,304 or 2xx. Default: 200-299
   -h, --help             Show this help
 
 Example (Dockerfile):
@@ -80,7 +80,7 @@ Options:
   --success-threshold N    Consecutive successes of a higher-priority endpoint before failing back. Default: 2
   --no-failback            Stay on the endpoint switched to, even when the primary recovers
   --method HEAD|GET        Probe method; HEAD falls back to GET on 405/501. Default: HEAD
-  --expect CODES           Healthy status codes and ranges. Default: 200-399
+  --expect CODES           Healthy statuses, as for probe --expect. Default: 200-399
   --serve [HOST:]PORT      Serve GET /active (JSON: name, url, since, allDown). Default host: 127.0.0.1
   --json                   Print transitions as JSON lines
   -h, --help               Show this help

@@ -1,7 +1,14 @@
+// What a program embedding the CLI needs: run it, give it streams, read its exit codes and errors.
 export type { CliContext, Output } from './args.js'
 export type { MaintenanceBody } from './commands/maintenance.js'
-export { formatEvent, parseEndpoint, parseServe } from './commands/watch.js'
-export { CommandError, EXIT, InterruptedError, UsageError } from './errors.js'
+export {
+  CommandError,
+  EXIT,
+  InterruptedError,
+  isCommandError,
+  isInterruptedError,
+  isUsageError,
+  UsageError,
+} from './errors.js'
 export { main } from './main.js'
-export { formatDuration, parseDuration } from './values.js'
 export { VERSION } from './version.js'

@@ -1,4 +1,4 @@
-import { parseExpect, type StatusMatcher } from '@healthgate/failover'
+import { parseStatusMatcher, type StatusMatcher } from '@healthgate/core/primitives'
 import { UsageError } from './errors.js'
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
@@ -63,14 +63,13 @@ export function parseMethod(text: string, flag: string, command?: string): 'HEAD
   return method
 }
 
+/** The one status grammar of every healthgate package: codes, `2xx` classes, ranges, lists. */
 export function parseExpectFlag(text: string, flag: string, command?: string): StatusMatcher {
   try {
-    return parseExpect(text, flag)
-  } catch {
-    throw new UsageError(
-      `invalid value for ${flag}: '${text}' (expected status codes or ranges like 200-299,304)`,
-      command,
-    )
+    return parseStatusMatcher(text, flag)
+  } catch (error) {
+    const message = (error as Error).message
+    throw new UsageError(`${message.charAt(0).toLowerCase()}${message.slice(1)}`, command)
   }
 }
 

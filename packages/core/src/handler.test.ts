@@ -195,7 +195,7 @@ describe('createHandler', () => {
     expect(() => createHandler(health, { adminToken: '' })).toThrow(/`adminToken`/)
     expect(() => createHandler(health, { retryAfterSeconds: 0 })).toThrow(/`retryAfterSeconds`/)
     expect(() => createHandler(health, { token: 'secret' } as never)).toThrow(
-      /Unknown option `token` passed to createHandler\(\)/,
+      /^createHandler\(\): unknown option `token`/,
     )
   })
 })

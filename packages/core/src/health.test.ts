@@ -448,7 +448,7 @@ describe('validation', () => {
     [{ checks: [pass('a', { tags: ['readiness' as never] })] }, /`tags`/],
     [{ checks: [pass('bad name')] }, /`name`/],
     [{ startup: 'later' }, /`startup`/],
-    [{ cacheTtlMs: 5000 }, /Unknown option `cacheTtlMs` passed to createHealth\(\)/],
+    [{ cacheTtlMs: 5000 }, /^createHealth\(\): unknown option `cacheTtlMs`/],
   ])('rejects %p', (options, message) => {
     expect(() => createHealth(options as never)).toThrow(TypeError)
     expect(() => createHealth(options as never)).toThrow(message)

@@ -21,76 +21,101 @@ describe('option validation', () => {
     [
       'too few endpoints',
       { endpoints: [endpoints[0]] },
-      'Expected `endpoints` to be an array of at least two endpoints, got `1 endpoint(s)`',
+      'expected `endpoints` to be an array of at least two endpoints, got an array',
     ],
     [
       'endpoints not an array',
       { endpoints: 'x' },
-      'Expected `endpoints` to be an array of at least two endpoints, got `x`',
+      'expected `endpoints` to be an array of at least two endpoints, got the string "x"',
     ],
     [
       'endpoint not an object',
       { endpoints: [endpoints[0], null] },
-      'Expected `endpoints[1]` to be an object, got `null`',
+      'expected `endpoints[1]` to be an object, got null',
     ],
     [
       'empty name',
       { endpoints: [endpoints[0], { ...endpoints[1], name: '' }] },
-      'Expected `endpoints[1].name` to be a non-empty string, got ``',
+      'expected `endpoints[1].name` to be a non-empty string, got the string ""',
     ],
     [
       'duplicate names',
       { endpoints: [endpoints[0], { ...endpoints[1], name: 'primary' }] },
-      'Expected `endpoints` names to be unique, got `primary` twice',
+      'expected `endpoints[1].name` to be unique among the endpoints, got the string "primary"',
+    ],
+    [
+      'misspelt endpoint key',
+      { endpoints: [endpoints[0], { ...endpoints[1], healthURL: 'http://x/' }] },
+      'unknown option `endpoints[1].healthURL`; did you mean `endpoints[1].healthUrl`? Known options: endpoints[1].name, endpoints[1].healthUrl, endpoints[1].connectUrl',
     ],
     [
       'unparsable healthUrl',
       { endpoints: [{ ...endpoints[0], healthUrl: 'not a url' }, endpoints[1]] },
-      'Expected `endpoints[0].healthUrl` to be an http(s) URL, got `not a url`',
+      'expected `endpoints[0].healthUrl` to be an http(s) URL, got the string "not a url"',
     ],
     [
       'non-http healthUrl',
       { endpoints: [endpoints[0], { ...endpoints[1], healthUrl: 'wss://x.example.com/' }] },
-      'Expected `endpoints[1].healthUrl` to be an http(s) URL, got `wss://x.example.com/`',
+      'expected `endpoints[1].healthUrl` to be an http(s) URL, got the string "wss://x.example.com/"',
     ],
     [
       'unparsable connectUrl',
       { endpoints: [endpoints[0], { ...endpoints[1], connectUrl: '/relative' }] },
-      'Expected `endpoints[1].connectUrl` to be a URL, got `/relative`',
+      'expected `endpoints[1].connectUrl` to be a URL, got the string "/relative"',
     ],
-    ['negative interval', { intervalMs: -1 }, 'Expected `intervalMs` to be a positive number, got `-1`'],
-    ['NaN interval', { intervalMs: Number.NaN }, 'Expected `intervalMs` to be a positive number, got `NaN`'],
-    ['zero timeout', { timeoutMs: 0 }, 'Expected `timeoutMs` to be a positive number, got `0`'],
+    ['negative interval', { intervalMs: -1 }, 'expected `intervalMs` to be a positive number, got number -1'],
+    [
+      'NaN interval',
+      { intervalMs: Number.NaN },
+      'expected `intervalMs` to be a positive number, got number NaN',
+    ],
+    ['zero timeout', { timeoutMs: 0 }, 'expected `timeoutMs` to be a positive number, got number 0'],
     [
       'timeout not below interval',
       { intervalMs: 1000, timeoutMs: 1000 },
-      'Expected `timeoutMs` to be below `intervalMs` (1000), got `1000`',
+      'expected `timeoutMs` to be below `intervalMs` (1000), got number 1000',
     ],
     [
       'fractional failureThreshold',
       { failureThreshold: 1.5 },
-      'Expected `failureThreshold` to be a positive integer, got `1.5`',
+      'expected `failureThreshold` to be a positive integer, got number 1.5',
     ],
     [
       'zero successThreshold',
       { successThreshold: 0 },
-      'Expected `successThreshold` to be a positive integer, got `0`',
+      'expected `successThreshold` to be a positive integer, got number 0',
     ],
-    ['bad method', { method: 'POST' }, 'Expected `method` to be `HEAD` or `GET`, got `POST`'],
+    [
+      'bad method',
+      { method: 'POST' },
+      `expected \`method\` to be one of 'HEAD', 'GET', got the string "POST"`,
+    ],
     [
       'bad expect',
-      { expect: '2xx' },
-      'Expected `expect` to be status codes (100-599) or ranges like `200-299,304`, got `2xx`',
+      { expect: '2xy' },
+      'expected `expect` to be status codes, ranges or classes such as `200-299,304` or `2xx`, got `2xy`: cannot read `2xy`',
     ],
-    ['bad failback', { failback: 'yes' }, 'Expected `failback` to be a boolean, got `yes`'],
-    ['bad jitter', { jitter: 1 }, 'Expected `jitter` to be a number from 0 up to (not including) 1, got `1`'],
+    ['bad failback', { failback: 'yes' }, 'expected `failback` to be a boolean, got the string "yes"'],
+    [
+      'bad jitter',
+      { jitter: 1 },
+      'expected `jitter` to be a number from 0 up to (not including) 1, got number 1',
+    ],
     [
       'bad fetch',
       { fetch: 'fetch' },
-      'Expected `fetch` to be a function (this runtime has no global fetch), got `fetch`',
+      'expected `fetch` to be a function (this runtime has no global fetch), got the string "fetch"',
+    ],
+    ['bad onError', { onError: 'log' }, 'expected `onError` to be a function, got the string "log"'],
+    [
+      'the old name of onError',
+      { onListenerError: () => {} },
+      'unknown option `onListenerError`; Known options: endpoints, intervalMs, timeoutMs, failureThreshold, successThreshold, method, expect, failback, jitter, fetch, onError',
     ],
   ])('%s', (_, overrides, message) => {
-    expect(() => create(overrides as Partial<FailoverOptions>)).toThrow(new TypeError(message))
+    expect(() => create(overrides as Partial<FailoverOptions>)).toThrow(
+      new TypeError(`createFailover(): ${message}`),
+    )
   })
 
   test('the default timeout is min(2000, intervalMs / 2), so a short interval needs no explicit timeout', () => {
@@ -181,7 +206,7 @@ describe('with an injected fetch', () => {
   test('onChange rejects a non-function', () => {
     const monitor = create({})
     expect(() => monitor.onChange('x' as never)).toThrow(
-      new TypeError('Expected `listener` to be a function, got `string`'),
+      new TypeError('Expected a listener function, got string'),
     )
   })
 

@@ -1,7 +1,9 @@
 // Runtime-neutral on purpose: only fetch, AbortController and timers, so the monitor runs unchanged in
 // browsers, React Native, Deno, Bun and Node. Node-only code (serveActive) lives in serve.ts.
-import { parseExpect } from './expect.js'
-import { type FetchLike, type ProbeMethod, type ProbeResult, probeHealth, unref } from './probe.js'
+import { type ErrorHandler, Listeners, unref } from '@healthgate/core/primitives'
+import { readFailoverOptions } from './options.js'
+import type { FetchLike, ProbeMethod, ProbeResult } from './probe.js'
+import { probeHealth } from './probe.js'
 
 /** One place the app can connect to. Endpoints are listed in priority order: the first is the primary. */
 export interface FailoverEndpoint {
@@ -34,8 +36,11 @@ export interface FailoverOptions {
   jitter?: number
   /** The fetch implementation to probe with. Default: the global `fetch`. */
   fetch?: FetchLike
-  /** Receives errors thrown by `onChange` listeners (they never break the polling loop). Default: `console.error`. */
-  onListenerError?: (error: unknown, event: FailoverEvent) => void
+  /**
+   * Receives what an `onChange` listener throws (or rejects with); a throwing listener never breaks the
+   * polling loop nor the other listeners. Default: a warning (`process.emitWarning`, else `console.warn`).
+   */
+  onError?: ErrorHandler
 }
 
 /** `unknown` before the first observation; otherwise whether the latest probe or report passed. */
@@ -149,7 +154,7 @@ type Timer = ReturnType<typeof setTimeout>
 const STOPPED = Symbol('stopped')
 
 export function createFailover(options: FailoverOptions): FailoverMonitor {
-  const config = validate(options)
+  const config = readFailoverOptions(options)
   const { intervalMs, timeoutMs, failureThreshold, successThreshold, failback, jitter, accepts } = config
   const fetchImpl = config.fetch
   const endpoints: Endpoint[] = config.endpoints.map((endpoint, priority) => ({
@@ -160,11 +165,8 @@ export function createFailover(options: FailoverOptions): FailoverMonitor {
     consecutiveFailures: 0,
     consecutiveSuccesses: 0,
   }))
-  const listeners = new Set<(event: FailoverEvent) => void>()
+  const listeners = new Listeners<FailoverEvent>(config.onError)
   const inFlight = new Set<AbortController>()
-  const onListenerError =
-    options.onListenerError ??
-    ((error: unknown) => console.error('@healthgate/failover: an onChange listener threw', error))
 
   let active = endpoints[0] as Endpoint
   let since = new Date().toISOString()
@@ -192,17 +194,7 @@ export function createFailover(options: FailoverOptions): FailoverMonitor {
       reason,
       at: new Date().toISOString(),
     }
-    for (const listener of [...listeners]) {
-      try {
-        listener(event)
-      } catch (error) {
-        try {
-          onListenerError(error, event)
-        } catch {
-          // A failing error reporter must not break the loop either.
-        }
-      }
-    }
+    listeners.emit(event)
   }
 
   function activate(endpoint: Endpoint) {
@@ -348,22 +340,14 @@ export function createFailover(options: FailoverOptions): FailoverMonitor {
       return running
     },
     snapshot,
-    onChange(listener) {
-      if (typeof listener !== 'function') {
-        throw new TypeError(`Expected \`listener\` to be a function, got \`${typeof listener}\``)
-      }
-      // A wrapper makes each subscription independent, even for the same function added twice.
-      const subscription = (event: FailoverEvent) => listener(event)
-      listeners.add(subscription)
-      return () => {
-        listeners.delete(subscription)
-      }
-    },
+    onChange: (listener) => listeners.add(listener),
     reportFailure(name, reason = 'connection failure reported by the application') {
       const endpoint = endpoints.find((candidate) => candidate.name === name)
       if (!endpoint) {
         const known = endpoints.map((candidate) => candidate.name).join(', ')
-        throw new TypeError(`Expected \`name\` to be one of the endpoints (${known}), got \`${name}\``)
+        throw new TypeError(
+          `reportFailure(): expected \`name\` to be one of the endpoints (${known}), got \`${name}\``,
+        )
       }
       record(endpoint, { ok: false, error: String(reason) }, false)
       const reportEpoch = epoch
@@ -392,136 +376,5 @@ export function createFailover(options: FailoverOptions): FailoverMonitor {
       for (const controller of inFlight) controller.abort(STOPPED)
       await queue
     },
-  }
-}
-
-interface Config {
-  endpoints: Array<{ name: string; healthUrl: string; connectUrl: string }>
-  intervalMs: number
-  timeoutMs: number
-  failureThreshold: number
-  successThreshold: number
-  method: ProbeMethod
-  accepts: ReturnType<typeof parseExpect>
-  failback: boolean
-  jitter: number
-  fetch: FetchLike
-}
-
-const show = (value: unknown) => (typeof value === 'string' ? value : String(value))
-
-function positiveNumber(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`Expected \`${name}\` to be a positive number, got \`${show(value)}\``)
-  }
-  return value
-}
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Expected \`${name}\` to be a positive integer, got \`${show(value)}\``)
-  }
-  return value
-}
-
-function parseUrl(name: string, value: unknown, httpOnly: boolean): string {
-  let url: URL | undefined
-  if (value instanceof URL || typeof value === 'string') {
-    try {
-      url = new URL(String(value))
-    } catch {
-      url = undefined
-    }
-  }
-  const what = httpOnly ? 'an http(s) URL' : 'a URL'
-  if (!url || (httpOnly && url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new TypeError(`Expected \`${name}\` to be ${what}, got \`${show(value)}\``)
-  }
-  return String(value)
-}
-
-function validate(options: FailoverOptions): Config {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected \`options\` to be an object, got \`${show(options)}\``)
-  }
-  const {
-    endpoints,
-    intervalMs = 10_000,
-    failureThreshold = 3,
-    successThreshold = 2,
-    method = 'HEAD',
-    expect = '200-399',
-    failback = true,
-    jitter = 0.1,
-  } = options
-  if (!Array.isArray(endpoints) || endpoints.length < 2) {
-    throw new TypeError(
-      `Expected \`endpoints\` to be an array of at least two endpoints, got \`${Array.isArray(endpoints) ? `${endpoints.length} endpoint(s)` : show(endpoints)}\``,
-    )
-  }
-  const names = new Set<string>()
-  const parsed = endpoints.map((endpoint: unknown, index) => {
-    if (typeof endpoint !== 'object' || endpoint === null) {
-      throw new TypeError(`Expected \`endpoints[${index}]\` to be an object, got \`${show(endpoint)}\``)
-    }
-    const { name, healthUrl, connectUrl } = endpoint as Partial<FailoverEndpoint>
-    if (typeof name !== 'string' || name.trim() === '') {
-      throw new TypeError(
-        `Expected \`endpoints[${index}].name\` to be a non-empty string, got \`${show(name)}\``,
-      )
-    }
-    if (names.has(name))
-      throw new TypeError(`Expected \`endpoints\` names to be unique, got \`${name}\` twice`)
-    names.add(name)
-    return {
-      name,
-      healthUrl: parseUrl(`endpoints[${index}].healthUrl`, healthUrl, true),
-      connectUrl: parseUrl(`endpoints[${index}].connectUrl`, connectUrl, false),
-    }
-  })
-  positiveNumber('intervalMs', intervalMs)
-  const timeoutMs = options.timeoutMs ?? Math.min(2000, intervalMs / 2)
-  positiveNumber('timeoutMs', timeoutMs)
-  if (timeoutMs >= intervalMs) {
-    throw new TypeError(
-      `Expected \`timeoutMs\` to be below \`intervalMs\` (${intervalMs}), got \`${timeoutMs}\``,
-    )
-  }
-  positiveInteger('failureThreshold', failureThreshold)
-  positiveInteger('successThreshold', successThreshold)
-  if (method !== 'HEAD' && method !== 'GET') {
-    throw new TypeError(`Expected \`method\` to be \`HEAD\` or \`GET\`, got \`${show(method)}\``)
-  }
-  const accepts = parseExpect(expect, 'expect')
-  if (typeof failback !== 'boolean') {
-    throw new TypeError(`Expected \`failback\` to be a boolean, got \`${show(failback)}\``)
-  }
-  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter < 1)) {
-    throw new TypeError(
-      `Expected \`jitter\` to be a number from 0 up to (not including) 1, got \`${show(jitter)}\``,
-    )
-  }
-  const fetchImpl = options.fetch ?? (globalThis.fetch as FetchLike | undefined)
-  if (typeof fetchImpl !== 'function') {
-    throw new TypeError(
-      `Expected \`fetch\` to be a function (this runtime has no global fetch), got \`${show(fetchImpl)}\``,
-    )
-  }
-  if (options.onListenerError !== undefined && typeof options.onListenerError !== 'function') {
-    throw new TypeError(
-      `Expected \`onListenerError\` to be a function, got \`${show(options.onListenerError)}\``,
-    )
-  }
-  return {
-    endpoints: parsed,
-    intervalMs,
-    timeoutMs,
-    failureThreshold,
-    successThreshold,
-    method,
-    accepts,
-    failback,
-    jitter,
-    fetch: fetchImpl,
   }
 }

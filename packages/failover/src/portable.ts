@@ -1,5 +1,6 @@
 // What runs anywhere fetch and timers exist: shared by the Node entry and the browser entry.
-export { parseExpect, type StatusMatcher } from './expect.js'
+// The status grammar of every healthgate package, for callers of probeHealth() that need a matcher.
+export { parseStatusMatcher, type StatusMatcher } from '@healthgate/core/primitives'
 export {
   type ActiveEndpoint,
   createFailover,

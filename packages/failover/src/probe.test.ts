@@ -1,4 +1,4 @@
-import { parseExpect } from './expect.js'
+import { parseStatusMatcher } from '@healthgate/core/primitives'
 import {
   describeError,
   type FetchLike,
@@ -11,7 +11,7 @@ import {
 const base = (fetch: FetchLike, overrides: Partial<ProbeOptions> = {}): ProbeOptions => ({
   method: 'HEAD',
   timeoutMs: 200,
-  accepts: parseExpect('200-399'),
+  accepts: parseStatusMatcher('200-399'),
   fetch,
   ...overrides,
 })
@@ -81,7 +81,7 @@ describe('probeHealth', () => {
     const opaque: FetchLike = async () => ({ status: 0, type: 'opaqueredirect', body: null })
     expect(await probeHealth('http://127.0.0.1:1/', base(opaque))).toMatchObject({ ok: true })
     expect(
-      await probeHealth('http://127.0.0.1:1/', base(opaque, { accepts: parseExpect('200-299') })),
+      await probeHealth('http://127.0.0.1:1/', base(opaque, { accepts: parseStatusMatcher('200-299') })),
     ).toMatchObject({
       ok: false,
       error: 'redirect (expected 200-299)',

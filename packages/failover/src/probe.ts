@@ -1,5 +1,5 @@
 // Runtime-neutral like monitor.ts: fetch, AbortController and timers only.
-import type { StatusMatcher } from './expect.js'
+import { raceDeadline, type StatusMatcher, untilAborted } from '@healthgate/core/primitives'
 
 export type ProbeMethod = 'HEAD' | 'GET'
 
@@ -56,49 +56,47 @@ const REDIRECT_CODES = [301, 302, 303, 307, 308]
  */
 export async function probeHealth(url: string, options: ProbeOptions): Promise<ProbeResult> {
   const { timeoutMs, accepts, signal } = options
-  const controller = new AbortController()
   const started = Date.now()
-  const cancel = () => controller.abort(signal?.reason)
-  signal?.addEventListener('abort', cancel, { once: true })
-  if (signal?.aborted) cancel()
-  const deadline = unref(setTimeout(() => controller.abort(new ProbeTimeoutError(timeoutMs)), timeoutMs))
   let method = options.method
-  try {
-    let response = await request(url, method, options.fetch, controller.signal)
-    if (method === 'HEAD' && (response.status === 405 || response.status === 501)) {
+  const race = raceDeadline(
+    async (deadline) => {
+      let response = await request(url, method, options.fetch, deadline)
+      if (method === 'HEAD' && (response.status === 405 || response.status === 501)) {
+        await discard(response)
+        method = 'GET'
+        response = await request(url, method, options.fetch, deadline)
+      }
       await discard(response)
-      method = 'GET'
-      response = await request(url, method, options.fetch, controller.signal)
-    }
-    await discard(response)
-    const durationMs = Date.now() - started
-    if (response.type === 'opaqueredirect') {
-      const ok = REDIRECT_CODES.some((code) => accepts(code))
-      return { ok, durationMs, method, ...(ok ? {} : { error: `redirect (expected ${accepts.source})` }) }
-    }
-    const ok = accepts(response.status)
-    const error = ok ? {} : { error: `HTTP ${response.status} (expected ${accepts.source})` }
-    return { ok, status: response.status, durationMs, method, ...error }
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason
-    const reason = controller.signal.aborted ? controller.signal.reason : error
-    return { ok: false, error: describeError(reason), durationMs: Date.now() - started, method }
-  } finally {
-    clearTimeout(deadline)
-    signal?.removeEventListener('abort', cancel)
+      return response
+    },
+    timeoutMs,
+    { signal, timeoutReason: () => new ProbeTimeoutError(timeoutMs), unref: true },
+  )
+  const outcome = await race.settled
+  const durationMs = Date.now() - started
+  switch (outcome.kind) {
+    case 'aborted':
+      throw outcome.reason
+    case 'timeout':
+      return { ok: false, error: describeError(new ProbeTimeoutError(timeoutMs)), durationMs, method }
+    case 'error':
+      return { ok: false, error: describeError(outcome.error), durationMs, method }
   }
+  const response = outcome.value
+  if (response.type === 'opaqueredirect') {
+    const ok = REDIRECT_CODES.some((code) => accepts(code))
+    return { ok, durationMs, method, ...(ok ? {} : { error: `redirect (expected ${accepts.source})` }) }
+  }
+  const ok = accepts(response.status)
+  const error = ok ? {} : { error: `HTTP ${response.status} (expected ${accepts.source})` }
+  return { ok, status: response.status, durationMs, method, ...error }
 }
 
 async function request(url: string, method: ProbeMethod, fetchImpl: FetchLike, signal: AbortSignal) {
-  const pending = fetchImpl(url, { method, signal, redirect: 'manual', cache: 'no-store' })
-  // Race the signal too: a custom fetch that ignores it must not outlive the deadline.
-  const aborted = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason)
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
-  })
-  aborted.catch(() => {})
+  const pending = Promise.resolve(fetchImpl(url, { method, signal, redirect: 'manual', cache: 'no-store' }))
   try {
-    return await Promise.race([pending, aborted])
+    // Raced too: a custom fetch that ignores the signal must not outlive the deadline.
+    return await untilAborted(pending, signal)
   } catch (error) {
     pending.then(discard, () => {})
     throw error
@@ -112,20 +110,6 @@ async function discard(response: FetchResponseLike) {
   } catch {
     // Already consumed or errored: nothing left to free.
   }
-}
-
-/** Node and Bun have `unref()`; browsers return a number. Polling alone must never keep a process alive. */
-export function unref<T>(timer: T): T {
-  const handle: unknown = timer
-  if (
-    typeof handle === 'object' &&
-    handle !== null &&
-    'unref' in handle &&
-    typeof handle.unref === 'function'
-  ) {
-    handle.unref()
-  }
-  return timer
 }
 
 export function describeError(error: unknown): string {

@@ -85,10 +85,23 @@ describe('serveActive', () => {
   })
 
   test.each([
-    [{ monitor, port: -1 }, 'Expected `port` to be an integer from 0 to 65535, got `-1`'],
-    [{ monitor, port: 1.5 }, 'Expected `port` to be an integer from 0 to 65535, got `1.5`'],
-    [{ monitor, port: 0, host: '' }, 'Expected `host` to be a non-empty string, got ``'],
-    [{ monitor: undefined, port: 0 }, 'Expected `monitor` to be a failover monitor, got `undefined`'],
+    [{ monitor, port: -1 }, 'serveActive(): expected `port` to be an integer from 0 to 65535, got number -1'],
+    [
+      { monitor, port: 1.5 },
+      'serveActive(): expected `port` to be an integer from 0 to 65535, got number 1.5',
+    ],
+    [
+      { monitor, port: 0, host: '' },
+      'serveActive(): expected `host` to be a non-empty string, got the string ""',
+    ],
+    [
+      { monitor: undefined, port: 0 },
+      'serveActive(): expected `monitor` to be a failover monitor, got undefined',
+    ],
+    [
+      { monitor, port: 0, hostname: '::1' },
+      'serveActive(): unknown option `hostname`; did you mean `host`? Known options: monitor, port, host',
+    ],
   ])('rejects bad options %#', async (options, message) => {
     await expect(serveActive(options as never)).rejects.toThrow(new TypeError(message))
   })

@@ -1,6 +1,7 @@
 // Node-only: kept out of monitor.ts so the monitor stays runnable in browsers and React Native.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { optionReader } from '@healthgate/core/primitives'
 import type { FailoverMonitor } from './monitor.js'
 
 export interface ServeActiveOptions {
@@ -34,19 +35,18 @@ export interface ActiveResponse {
  * other methods than GET/HEAD 405.
  */
 export async function serveActive(options: ServeActiveOptions): Promise<ActiveServer> {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected \`options\` to be an object, got \`${String(options)}\``)
-  }
-  const { monitor, port, host = '127.0.0.1' } = options
+  const read = optionReader('serveActive')
+  if (options === undefined) read.fail('options', 'an object with `monitor` and `port`', options)
+  const opts = read.object(options, ['monitor', 'port', 'host'])
+  const monitor = opts.monitor as ServeActiveOptions['monitor']
   if (typeof monitor !== 'object' || monitor === null || !('active' in monitor)) {
-    throw new TypeError(`Expected \`monitor\` to be a failover monitor, got \`${String(monitor)}\``)
+    read.fail('monitor', 'a failover monitor', monitor)
   }
+  const port = opts.port as number
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got \`${String(port)}\``)
+    read.fail('port', 'an integer from 0 to 65535', port)
   }
-  if (typeof host !== 'string' || host === '') {
-    throw new TypeError(`Expected \`host\` to be a non-empty string, got \`${String(host)}\``)
-  }
+  const host = read.nonEmptyString('host', opts.host) ?? '127.0.0.1'
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]

@@ -1,5 +1,12 @@
 import type { CheckDefinition, CheckOptions, CheckOutcome, Measurement } from '@healthgate/core'
-import { sanitizeOutput } from '@healthgate/core'
+import {
+  CHECK_OPTION_KEYS,
+  optionReader,
+  untilAborted as raceAbort,
+  readCheckName,
+  readCheckOptions,
+  sanitizeOutput,
+} from '@healthgate/core/primitives'
 import type { Client, ClientConfig, Pool, PoolClient } from 'pg'
 
 /**
@@ -47,51 +54,46 @@ const abortError = (signal: AbortSignal): Error =>
   signal.reason instanceof Error ? signal.reason : new Error('health check aborted')
 
 const SATURATIONS: readonly PgSaturation[] = ['warn', 'fail', 'ignore']
+const KEYS = ['name', 'query', 'saturation', ...CHECK_OPTION_KEYS]
+const TARGET = '`{ pool }`, `{ client }` or `{ connectionString }`'
 const noop = (): void => {}
 const round = (ms: number): number => Math.round(ms * 100) / 100
 
 /** Creates a PostgreSQL check. See {@link PgTarget} for what it borrows or owns. */
 export function pgCheck(target: PgTarget, options: PgCheckOptions = {}): PgCheckDefinition {
-  if (target === null || typeof target !== 'object') {
-    throw new TypeError('Expected a target `{ pool }`, `{ client }` or `{ connectionString }`')
-  }
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('Expected `options` to be an object')
-  }
-  const { name = 'postgres', query = 'SELECT 1', saturation = 'warn', ...checkOptions } = options
+  const read = optionReader('pgCheck')
+  if (target === null || typeof target !== 'object') read.fail('target', TARGET, target)
+  const opts = read.object(options, KEYS)
+  const name = readCheckName(read, opts.name, 'postgres')
+  const query = opts.query ?? 'SELECT 1'
   if (typeof query !== 'string' || query.trim() === '') {
-    throw new TypeError(`Expected \`query\` to be a non-empty string, got \`${String(query)}\``)
+    return read.fail('query', 'a non-empty string', query)
   }
-  if (!SATURATIONS.includes(saturation)) {
-    throw new TypeError(
-      `Expected \`saturation\` to be one of 'warn', 'fail', 'ignore', got \`${String(saturation)}\``,
-    )
-  }
-  const base = { componentType: 'datastore', ...checkOptions, name }
+  const saturation = read.oneOf('saturation', opts.saturation, SATURATIONS, 'warn')
+  const base = { name, ...readCheckOptions(read, opts, { critical: true, componentType: 'datastore' }) }
 
   if ('pool' in target) {
     const { pool } = target
     if (!pool || typeof pool.connect !== 'function' || typeof pool.totalCount !== 'number') {
-      throw new TypeError('Expected `pool` to be a pg Pool')
+      read.fail('pool', 'a pg Pool', pool)
     }
     return { ...base, check: (signal) => checkPool(pool, query, saturation, signal), close: async () => {} }
   }
   if ('client' in target) {
     const { client } = target
-    if (!client || typeof client.query !== 'function')
-      throw new TypeError('Expected `client` to be a pg Client')
+    if (!client || typeof client.query !== 'function') read.fail('client', 'a pg Client', client)
     const run = singleQuery(client, query)
     return { ...base, check: run, close: async () => {} }
   }
   if ('connectionString' in target) {
     const { connectionString, clientConfig } = target
     if (typeof connectionString !== 'string' || connectionString === '') {
-      throw new TypeError('Expected `connectionString` to be a non-empty string')
+      read.fail('connectionString', 'a non-empty string', connectionString)
     }
     const own = dedicatedConnection({ ...clientConfig, connectionString }, query)
     return { ...base, check: own.check, close: own.close }
   }
-  throw new TypeError('Expected a target `{ pool }`, `{ client }` or `{ connectionString }`')
+  return read.fail('target', TARGET, target)
 }
 
 function poolNumbers(pool: Pool): PoolNumbers {
@@ -335,25 +337,19 @@ function dedicatedConnection(
   return { check, close }
 }
 
+/** Races `work` against `signal`; `onAbort` (called once, at the abort) destroys what the work holds. */
 async function untilAborted<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => void): Promise<T> {
   if (signal.aborted) {
     onAbort()
     throw abortError(signal)
   }
-  let listener: (() => void) | undefined
-  const aborted = new Promise<never>((_, reject) => {
-    listener = () => {
-      onAbort()
-      reject(abortError(signal))
-    }
-    signal.addEventListener('abort', listener, { once: true })
-  })
-  work.catch(noop)
-  aborted.catch(noop)
+  signal.addEventListener('abort', onAbort, { once: true })
   try {
-    return await Promise.race([work, aborted])
+    return await raceAbort(work, signal)
+  } catch (error) {
+    throw signal.aborted ? abortError(signal) : error
   } finally {
-    if (listener) signal.removeEventListener('abort', listener)
+    signal.removeEventListener('abort', onAbort)
   }
 }
 

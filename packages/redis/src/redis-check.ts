@@ -1,5 +1,12 @@
 import type { CheckDefinition, CheckOptions, CheckOutcome } from '@healthgate/core'
-import { sanitizeOutput } from '@healthgate/core'
+import {
+  CHECK_OPTION_KEYS,
+  optionReader,
+  readCheckName,
+  readCheckOptions,
+  sanitizeOutput,
+  untilAborted,
+} from '@healthgate/core/primitives'
 import type { RedisClientLike, RedisClusterLike, RedisConnectionLike } from './types.js'
 
 export interface RedisCheckOptions extends CheckOptions {
@@ -8,6 +15,7 @@ export interface RedisCheckOptions extends CheckOptions {
 }
 
 const noop = (): void => {}
+const KEYS = ['name', ...CHECK_OPTION_KEYS]
 const round = (ms: number): number => Math.round(ms * 100) / 100
 
 /** An error's message; duck-typed because socket errors may come from another realm. */
@@ -42,16 +50,17 @@ export function redisCheck(
   target: { client: RedisClientLike },
   options: RedisCheckOptions = {},
 ): CheckDefinition {
+  const read = optionReader('redisCheck')
   if (target === null || typeof target !== 'object' || !target.client || typeof target.client !== 'object') {
-    throw new TypeError('Expected a target `{ client }` with an ioredis Redis or Cluster')
+    read.fail('target', '`{ client }` with an ioredis Redis or Cluster', target)
   }
-  if (options === null || typeof options !== 'object')
-    throw new TypeError('Expected `options` to be an object')
+  const opts = read.object(options, KEYS)
   const { client } = target
   if (typeof client.status !== 'string' || typeof client.ping !== 'function') {
-    throw new TypeError('Expected `client` to be an ioredis Redis or Cluster')
+    read.fail('client', 'an ioredis Redis or Cluster', client)
   }
-  const { name = 'redis', ...checkOptions } = options
+  const name = readCheckName(read, opts.name, 'redis')
+  const base = { name, ...readCheckOptions(read, opts, { critical: true, componentType: 'datastore' }) }
   // A PING still unanswered after its deadline: no second one is queued behind it on the same connection.
   const outstanding = new WeakMap<object, number>()
 
@@ -71,19 +80,11 @@ export function redisCheck(
       if (outstanding.get(connection) === started) outstanding.delete(connection)
     }
     reply.then(clear, clear)
-    let listener: (() => void) | undefined
-    const aborted = new Promise<never>((_, reject) => {
-      listener = () => reject(abortError(signal))
-      signal.addEventListener('abort', listener, { once: true })
-    })
-    aborted.catch(noop)
     try {
-      await Promise.race([reply, aborted])
+      await untilAborted(reply, signal)
     } catch (error) {
       if (signal.aborted) throw abortError(signal)
       throw new Error(`PING failed: ${messageOf(error)}`, { cause: error })
-    } finally {
-      if (listener) signal.removeEventListener('abort', listener)
     }
     return round(performance.now() - started)
   }
@@ -135,7 +136,7 @@ export function redisCheck(
     }
   }
 
-  return { componentType: 'datastore', ...checkOptions, name, check }
+  return { ...base, check }
 }
 
 const SLOT_COUNT = 16384

@@ -43,17 +43,25 @@ describe('redisMaintenance options', () => {
     const client = connect()
     expect(() => redisMaintenance(null as never)).toThrow(TypeError)
     expect(() => redisMaintenance({ client: {} as never })).toThrow(
-      'Expected `client` to be an ioredis Redis or Cluster',
+      'redisMaintenance(): expected `client` to be an ioredis Redis or Cluster, got an object',
     )
-    expect(() => redisMaintenance({ client, key: '' })).toThrow('Expected `key` to be a non-empty string')
+    expect(() => redisMaintenance({ client, key: '' })).toThrow(
+      'redisMaintenance(): expected `key` to be a non-empty string',
+    )
     expect(() => redisMaintenance({ client, instanceId: ' ' })).toThrow(
-      'Expected `instanceId` to be a non-empty string',
+      'redisMaintenance(): expected `instanceId` to be a non-empty string',
     )
     expect(() => redisMaintenance({ client, refreshMs: -1 })).toThrow(
-      'Expected `refreshMs` to be a positive number, got `-1`',
+      'redisMaintenance(): expected `refreshMs` to be a positive number, got number -1',
     )
     expect(() => redisMaintenance({ client, timeoutMs: 0 })).toThrow(
-      'Expected `timeoutMs` to be a positive number',
+      'redisMaintenance(): expected `timeoutMs` to be a positive number',
+    )
+    expect(() => redisMaintenance({ client, onError: 'log' as never })).toThrow(
+      'redisMaintenance(): expected `onError` to be a function, got the string "log"',
+    )
+    expect(() => redisMaintenance({ client, refreshMS: 100 } as never)).toThrow(
+      /^redisMaintenance\(\): unknown option `refreshMS`; did you mean `refreshMs`\? /,
     )
   })
 
@@ -149,10 +157,11 @@ describe('redisMaintenance', () => {
     await waitFor(() => !store.read().enabled, 1000)
   })
 
-  test('subscribers hear each change; a throwing one does not stop the others', async () => {
+  test('subscribers hear each change; a throwing one does not stop the others and reaches onError', async () => {
     const admin = connect()
     const key = testKey(admin)
-    const store = open({ client: connect(), key, instanceId: 's' })
+    const errors: unknown[] = []
+    const store = open({ client: connect(), key, instanceId: 's', onError: (error) => errors.push(error) })
     await store.ready
     const seen: MaintenanceState[] = []
     store.subscribe?.(() => {
@@ -162,6 +171,7 @@ describe('redisMaintenance', () => {
     await store.set(true, 'r')
     await store.set(false)
     expect(seen.map((state) => state.enabled)).toEqual([true, false])
+    expect(errors.map((error) => (error as Error).message)).toEqual(['listener bug', 'listener bug'])
     dispose?.()
     await store.set(true)
     expect(seen).toHaveLength(2)

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import type { MaintenanceState, MaintenanceStore } from '@healthgate/core'
+import { type ErrorHandler, Listeners, optionReader, withDeadline } from '@healthgate/core/primitives'
 import type { RedisMaintenanceClientLike, RedisSubscriberLike } from './types.js'
 
 export interface RedisMaintenanceOptions {
@@ -15,6 +16,11 @@ export interface RedisMaintenanceOptions {
   refreshMs?: number
   /** Deadline of one Redis command in ms; a read that misses it marks the state stale. Default: 1000. */
   timeoutMs?: number
+  /**
+   * Receives what a `subscribe()` listener throws (or rejects with); a throwing listener never stops the
+   * others or the refresh loop. Default: a process warning.
+   */
+  onError?: ErrorHandler
 }
 
 export interface RedisMaintenanceStore extends MaintenanceStore {
@@ -39,19 +45,7 @@ interface Flag {
   since?: string
 }
 
-function positive(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`Expected \`${name}\` to be a positive number, got \`${String(value)}\``)
-  }
-  return value
-}
-
-function nonEmptyString(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new TypeError(`Expected \`${name}\` to be a non-empty string, got \`${String(value)}\``)
-  }
-  return value
-}
+const KEYS = ['client', 'key', 'channel', 'instanceId', 'refreshMs', 'timeoutMs', 'onError']
 
 /**
  * A field's value: JSON `{ reason, since }` as written by this store, or any plain string (e.g. set by hand
@@ -75,23 +69,16 @@ function parseFlag(raw: string | undefined): Flag | undefined {
   return reason === '' ? {} : { reason }
 }
 
+/** Every field, so that a change of any rendered one (`note` alone, say) reaches the listeners. */
 function sameState(a: MaintenanceState, b: MaintenanceState): boolean {
-  return (
-    a.enabled === b.enabled &&
-    a.reason === b.reason &&
-    a.since === b.since &&
-    a.scope === b.scope &&
-    a.stale === b.stale &&
-    a.note === b.note
-  )
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof MaintenanceState>
+  for (const key of keys) if (a[key] !== b[key]) return false
+  return true
 }
 
+/** A Redis command that may never answer (ioredis cannot cancel one), given up after `ms`. */
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
-  })
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+  return withDeadline(() => work, ms, { timeoutReason: () => new Error(`${what} timed out after ${ms} ms`) })
 }
 
 /**
@@ -103,16 +90,24 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
  * queue.
  */
 export function redisMaintenance(options: RedisMaintenanceOptions): RedisMaintenanceStore {
-  if (options === null || typeof options !== 'object') throw new TypeError('Expected an options object')
-  const { client } = options
+  const reader = optionReader('redisMaintenance')
+  if (options === undefined) reader.fail('options', 'an object with a `client`', options)
+  const opts = reader.object(options, KEYS)
+  const client = opts.client as RedisMaintenanceClientLike
   if (!client || typeof client.hgetall !== 'function' || typeof client.duplicate !== 'function') {
-    throw new TypeError('Expected `client` to be an ioredis Redis or Cluster')
+    reader.fail('client', 'an ioredis Redis or Cluster', client)
   }
-  const key = nonEmptyString('key', options.key ?? 'healthgate:maintenance')
-  const channel = nonEmptyString('channel', options.channel ?? `${key}:changed`)
-  const instanceId = nonEmptyString('instanceId', options.instanceId ?? `${hostname()}:${process.pid}`)
-  const refreshMs = positive('refreshMs', options.refreshMs ?? 5000)
-  const timeoutMs = positive('timeoutMs', options.timeoutMs ?? 1000)
+  const text = (option: string, value: unknown): string => {
+    if (typeof value !== 'string' || value.trim() === '')
+      return reader.fail(option, 'a non-empty string', value)
+    return value
+  }
+  const key = text('key', opts.key ?? 'healthgate:maintenance')
+  const channel = text('channel', opts.channel ?? `${key}:changed`)
+  const instanceId = text('instanceId', opts.instanceId ?? `${hostname()}:${process.pid}`)
+  const refreshMs = reader.positiveNumber('refreshMs', opts.refreshMs, 5000)
+  const timeoutMs = reader.positiveNumber('timeoutMs', opts.timeoutMs, 1000)
+  const onError = reader.func<ErrorHandler>('onError', opts.onError)
   const instanceField = `instance:${instanceId}`
 
   let state: MaintenanceState = Object.freeze({
@@ -121,7 +116,7 @@ export function redisMaintenance(options: RedisMaintenanceOptions): RedisMainten
     stale: true,
     note: 'maintenance state not read from redis yet',
   })
-  const listeners = new Set<(state: MaintenanceState) => void>()
+  const listeners = new Listeners<MaintenanceState>(onError)
   let closed = false
   let inflight: Promise<void> | undefined
   // A read still unanswered past its deadline: no second one is queued behind it.
@@ -139,13 +134,7 @@ export function redisMaintenance(options: RedisMaintenanceOptions): RedisMainten
   const emit = (next: MaintenanceState): void => {
     if (sameState(state, next)) return
     state = Object.freeze(next)
-    for (const listener of listeners) {
-      try {
-        listener(state)
-      } catch {
-        // A listener's error must not stop the others or the refresh loop.
-      }
-    }
+    listeners.emit(state)
   }
 
   const markStale = (): void => {
@@ -210,14 +199,11 @@ export function redisMaintenance(options: RedisMaintenanceOptions): RedisMainten
     await refresh()
   }
 
+  const setter = optionReader('store.set')
   const write = async (field: string, enabled: boolean, reason: string | undefined): Promise<void> => {
     if (closed) throw new Error('maintenance store is closed')
-    if (typeof enabled !== 'boolean') {
-      throw new TypeError(`Expected \`enabled\` to be a boolean, got \`${String(enabled)}\``)
-    }
-    if (reason !== undefined && typeof reason !== 'string') {
-      throw new TypeError(`Expected \`reason\` to be a string, got \`${String(reason)}\``)
-    }
+    if (typeof enabled !== 'boolean') setter.fail('enabled', 'a boolean', enabled)
+    setter.string('reason', reason)
     // Fail fast rather than queue a write that may land minutes later, long after the deploy script gave up.
     if (client.status !== 'ready') {
       throw new Error(`cannot change maintenance: Redis connection is ${client.status}, not ready`)
@@ -273,12 +259,7 @@ export function redisMaintenance(options: RedisMaintenanceOptions): RedisMainten
     set: (enabled, reason) => write(instanceField, enabled, reason),
     setFleetMaintenance: (enabled, reason) => write(FLEET_FIELD, enabled, reason),
     refresh,
-    subscribe(listener) {
-      listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-      }
-    },
+    subscribe: (listener) => listeners.add(listener),
     async close() {
       if (closed) return
       closed = true

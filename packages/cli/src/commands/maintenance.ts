@@ -1,3 +1,4 @@
+import { raceDeadline, sleep } from '@healthgate/core/primitives'
 import { type Io, parseCommand } from '../args.js'
 import { CommandError, EXIT, InterruptedError, UsageError } from '../errors.js'
 import { HELP } from '../help.js'
@@ -265,7 +266,9 @@ class AdminClient {
   async pause(ms: number, timedOut: () => string) {
     const remaining = this.deadline - Date.now()
     if (remaining <= 0) throw new CommandError(timedOut())
-    await sleep(Math.min(ms, remaining), this.signal)
+    await sleep(Math.min(ms, remaining), { signal: this.signal }).catch(() => {
+      throw new InterruptedError()
+    })
     if (this.deadline - Date.now() <= 0) throw new CommandError(timedOut())
   }
 
@@ -273,45 +276,31 @@ class AdminClient {
     const remaining = this.deadline - Date.now()
     if (remaining <= 0) throw new CommandError(`timed out before ${method} ${url}`)
     const limit = Math.min(remaining, REQUEST_TIMEOUT_MS)
-    const controller = new AbortController()
-    const onAbort = () => controller.abort()
-    this.signal.addEventListener('abort', onAbort, { once: true })
-    const timer = setTimeout(() => controller.abort(), limit)
-    try {
-      const response = await fetch(url, {
-        method,
-        headers: { 'user-agent': USER_AGENT, ...headers },
-        body,
-        signal: controller.signal,
-        redirect: 'manual',
-      })
-      return { status: response.status, text: await response.text() }
-    } catch (error) {
-      if (this.signal.aborted) throw new InterruptedError()
-      if (controller.signal.aborted) {
+    const outcome = await raceDeadline(
+      async (signal) => {
+        const response = await fetch(url, {
+          method,
+          headers: { 'user-agent': USER_AGENT, ...headers },
+          body,
+          signal,
+          redirect: 'manual',
+        })
+        return { status: response.status, text: await response.text() }
+      },
+      limit,
+      { signal: this.signal },
+    ).settled
+    switch (outcome.kind) {
+      case 'ok':
+        return outcome.value
+      case 'aborted':
+        throw new InterruptedError()
+      case 'timeout':
         throw new UnreachableError(`no answer from ${method} ${url} within ${formatDuration(limit)}`)
-      }
-      throw new UnreachableError(`cannot reach ${method} ${url}: ${describeError(error)}`)
-    } finally {
-      clearTimeout(timer)
-      this.signal.removeEventListener('abort', onAbort)
+      case 'error':
+        throw new UnreachableError(`cannot reach ${method} ${url}: ${describeError(outcome.error)}`)
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new InterruptedError())
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(new InterruptedError())
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }
 
 function describeError(error: unknown): string {

@@ -120,7 +120,7 @@ export async function watchCommand(args: string[], io: Io): Promise<number> {
     expect,
     failback: !values['no-failback'],
     fetch: fetch as FetchLike,
-    onListenerError: (error) => io.err(`error while printing an event: ${String(error)}`),
+    onError: (error) => io.err(`error while printing an event: ${String(error)}`),
   })
   monitor.onChange((event) => io.out(values.json ? JSON.stringify(event) : formatEvent(event)))
 

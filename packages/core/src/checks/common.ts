@@ -1,6 +1,7 @@
-import { describeValue } from '../sanitize.js'
-import type { CheckDefinition, CheckOptions, Probe } from '../types.js'
-import { booleanOption, optionalPositiveNumber, positiveInteger, stringOption } from '../validate.js'
+import { CHECK_OPTION_KEYS, readCheckName, readCheckOptions } from '../primitives/check-options.js'
+import { sleep } from '../primitives/deadline.js'
+import { type OptionReader, optionReader } from '../primitives/options.js'
+import type { CheckDefinition, CheckOptions } from '../types.js'
 
 /** The options every built-in check accepts: the common check overrides plus its `name`. */
 export interface BuiltinCheckOptions extends CheckOptions {
@@ -8,57 +9,22 @@ export interface BuiltinCheckOptions extends CheckOptions {
   name?: string
 }
 
-// Same rule as the runner, repeated so that a bad name fails where the check is created.
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
-const PROBES: readonly Probe[] = ['live', 'ready', 'startup']
-
-export const COMMON_KEYS = [
-  'critical',
-  'timeoutMs',
-  'cacheTtlMs',
-  'intervalMs',
-  'tags',
-  'failureThreshold',
-  'successThreshold',
-  'componentType',
-  'componentId',
-  'measurement',
-] as const
-
-const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value))
+export const COMMON_KEYS = CHECK_OPTION_KEYS
 
 /**
- * Checks that `options` is an object (or absent) without unknown keys: a misspelt threshold would
- * otherwise silently fall back to its default.
+ * @deprecated Kept for the modules outside the checks that still call it; use
+ * `optionReader(factory).object(options, keys)`.
  */
 export function readOptions(
   factory: string,
   options: unknown,
   keys: readonly string[],
 ): Record<string, unknown> {
-  if (options === undefined) return {}
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`Expected the options of ${factory}() to be an object, got ${describeValue(options)}`)
-  }
-  for (const key of Object.keys(options)) {
-    if (!keys.includes(key)) {
-      throw new TypeError(
-        `Unknown option \`${key}\` passed to ${factory}(); expected one of ${keys.join(', ')}`,
-      )
-    }
-  }
-  return options as Record<string, unknown>
+  return optionReader(factory).object(options, keys)
 }
 
-export function checkName(value: unknown, fallback: string): string {
-  const name = value ?? fallback
-  if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new TypeError(
-      `Expected \`name\` to be 1-128 letters, digits, '.', '_' or '-', got ${describeValue(name)}`,
-    )
-  }
-  return name
-}
+/** The check's name, or `fallback`; same rule as the runner. */
+export const checkName = readCheckName
 
 /** A fallback name derived from free text (a host name), reduced to the characters a name allows. */
 export function nameFrom(text: string, fallback: string): string {
@@ -81,80 +47,54 @@ interface CommonDefaults {
  * out stay out, so the health's defaults apply to them.
  */
 export function baseDefinition(
+  read: OptionReader,
   name: string,
   options: Record<string, unknown>,
   defaults: CommonDefaults,
 ): Omit<CheckDefinition, 'check'> {
-  const definition: Omit<CheckDefinition, 'check'> = {
-    name,
-    critical: booleanOption('critical', options.critical, defaults.critical),
-    componentType: nonEmptyString('componentType', options.componentType) ?? defaults.componentType,
-  }
-  const measurement = nonEmptyString('measurement', options.measurement) ?? defaults.measurement
-  if (measurement !== undefined) definition.measurement = measurement
-  const componentId = nonEmptyString('componentId', options.componentId)
-  if (componentId !== undefined) definition.componentId = componentId
-  const timeoutMs = optionalPositiveNumber('timeoutMs', options.timeoutMs)
-  if (timeoutMs !== undefined) definition.timeoutMs = timeoutMs
-  const cacheTtlMs = optionalPositiveNumber('cacheTtlMs', options.cacheTtlMs)
-  if (cacheTtlMs !== undefined) definition.cacheTtlMs = cacheTtlMs
-  const intervalMs = optionalPositiveNumber('intervalMs', options.intervalMs)
-  if (intervalMs !== undefined) definition.intervalMs = intervalMs
-  if (options.failureThreshold !== undefined) {
-    definition.failureThreshold = positiveInteger('failureThreshold', options.failureThreshold)
-  }
-  if (options.successThreshold !== undefined) {
-    definition.successThreshold = positiveInteger('successThreshold', options.successThreshold)
-  }
-  if (options.tags !== undefined) {
-    const { tags } = options
-    if (!Array.isArray(tags) || tags.some((tag) => !PROBES.includes(tag))) {
-      throw new TypeError(
-        `Expected \`tags\` to be an array of 'live', 'ready', 'startup', got ${Array.isArray(tags) ? JSON.stringify(tags) : describeValue(tags)}`,
-      )
-    }
-    definition.tags = [...tags] as Probe[]
-  }
-  return definition
-}
-
-export function nonEmptyString(name: string, value: unknown): string | undefined {
-  const text = stringOption(name, value)
-  if (text === '') throw new TypeError(`Expected \`${name}\` to be a non-empty string, got \`""\``)
-  return text
+  return { name, ...readCheckOptions(read, options, defaults) }
 }
 
 /** A threshold that is a ratio in (0, 1], or `false` to turn it off. */
-export function ratioThreshold(name: string, value: unknown, fallback: number | false): number | false {
+export function ratioThreshold(
+  read: OptionReader,
+  name: string,
+  value: unknown,
+  fallback: number | false,
+): number | false {
   if (value === undefined) return fallback
   if (value === false) return false
   if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
-    throw new TypeError(
-      `Expected \`${name}\` to be a ratio greater than 0 and at most 1, or false, got \`${show(value)}\``,
-    )
+    return read.fail(name, 'a ratio greater than 0 and at most 1, or false', value)
   }
   return value
 }
 
 /** A threshold that is a positive number, or `false` to turn it off. */
-export function positiveThreshold(name: string, value: unknown, fallback: number | false): number | false {
+export function positiveThreshold(
+  read: OptionReader,
+  name: string,
+  value: unknown,
+  fallback: number | false,
+): number | false {
   if (value === undefined) return fallback
   if (value === false) return false
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new TypeError(`Expected \`${name}\` to be a positive number, or false, got \`${show(value)}\``)
+    return read.fail(name, 'a positive number, or false', value)
   }
   return value
 }
 
 /** A warn threshold above its fail threshold would never be seen: say so instead of ignoring it. */
 export function warnNotAboveFail(
+  read: OptionReader,
   warnName: string,
   warn: number | false,
   failName: string,
   fail: number | false,
 ): void {
   if (warn !== false && fail !== false && warn > fail) {
-    throw new TypeError(`Expected \`${warnName}\` (${warn}) to be at most \`${failName}\` (${fail})`)
+    read.fail(warnName, `at most \`${failName}\` (${fail})`, warn)
   }
 }
 
@@ -178,26 +118,6 @@ export function formatBytes(bytes: number): string {
     unit++
   }
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. Leaves no timer behind. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(abortReason(signal))
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(abortReason(signal))
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new Error('aborted')
 }
 
 /** Below this span a measurement says more about the check itself than about the process. */
@@ -252,7 +172,7 @@ export class TumblingWindow<S> {
     this.begin()
     let spanMs = performance.now() - (this.#startedAt ?? 0)
     if (spanMs < this.#minSpanMs && this.#last === undefined) {
-      await sleep(this.#minSpanMs - spanMs, signal)
+      await sleep(this.#minSpanMs - spanMs, { signal })
       if (this.#startedAt === undefined) throw new Error('the check was closed while it was sampling')
       spanMs = performance.now() - this.#startedAt
     }

@@ -117,12 +117,12 @@ describe('cpuCheck', () => {
   })
 
   it.each([
-    [{ maxProcessCpu: -0.5 }, /`maxProcessCpu` to be a positive number, or false, got `-0.5`/],
-    [{ maxLoadPerCore: true }, /`maxLoadPerCore` to be a positive number, or false, got `true`/],
-    [{ windowMs: -1 }, /`windowMs` to be a positive number, got `-1`/],
-    [{ cores: 0 }, /`cores` to be a positive number, got `0`/],
-    [{ failureThreshold: 1.5 }, /`failureThreshold` to be a positive integer, got `1.5`/],
-    [{ maxCpu: 0.5 }, /Unknown option `maxCpu` passed to cpuCheck\(\)/],
+    [{ maxProcessCpu: -0.5 }, /`maxProcessCpu` to be a positive number, or false, got number -0.5/],
+    [{ maxLoadPerCore: true }, /`maxLoadPerCore` to be a positive number, or false, got boolean true/],
+    [{ windowMs: -1 }, /`windowMs` to be a positive number, got number -1/],
+    [{ cores: 0 }, /`cores` to be a positive number, got number 0/],
+    [{ failureThreshold: 1.5 }, /`failureThreshold` to be a positive integer, got number 1.5/],
+    [{ maxCpu: 0.5 }, /^cpuCheck\(\): unknown option `maxCpu`/],
   ])('rejects bad options %p', (options, message) => {
     expect(() => cpuCheck(options as never)).toThrow(TypeError)
     expect(() => cpuCheck(options as never)).toThrow(message)

@@ -1,6 +1,6 @@
 import { availableParallelism, cpus, loadavg, platform } from 'node:os'
+import { optionReader } from '../primitives/options.js'
 import type { CheckDefinition, CheckOutcome, Measurement } from '../types.js'
-import { positiveNumber } from '../validate.js'
 import { DEFAULT_CGROUP_ROOT, readCgroupCpuLimit } from './cgroup.js'
 import {
   type BuiltinCheckOptions,
@@ -9,10 +9,8 @@ import {
   checkName,
   formatPercent,
   formatSpan,
-  nonEmptyString,
   percent,
   positiveThreshold,
-  readOptions,
   round,
   TumblingWindow,
 } from './common.js'
@@ -52,23 +50,24 @@ const KEYS = ['name', ...COMMON_KEYS, 'maxProcessCpu', 'maxLoadPerCore', 'window
  * `loadPerCore` (except on Windows).
  */
 export function cpuCheck(options: CpuCheckOptions = {}): CheckDefinition {
-  const opts = readOptions('cpuCheck', options, KEYS)
-  const name = checkName(opts.name, 'cpu')
-  const maxProcessCpu = positiveThreshold('maxProcessCpu', opts.maxProcessCpu, 0.9)
-  const maxLoadPerCore = positiveThreshold('maxLoadPerCore', opts.maxLoadPerCore, 2)
-  const windowMs = opts.windowMs === undefined ? 10_000 : positiveNumber('windowMs', opts.windowMs)
-  const cgroupRoot = nonEmptyString('cgroupRoot', opts.cgroupRoot) ?? DEFAULT_CGROUP_ROOT
+  const read = optionReader('cpuCheck')
+  const opts = read.object(options, KEYS)
+  const name = checkName(read, opts.name, 'cpu')
+  const maxProcessCpu = positiveThreshold(read, 'maxProcessCpu', opts.maxProcessCpu, 0.9)
+  const maxLoadPerCore = positiveThreshold(read, 'maxLoadPerCore', opts.maxLoadPerCore, 2)
+  const windowMs = read.positiveNumber('windowMs', opts.windowMs, 10_000)
+  const cgroupRoot = read.nonEmptyString('cgroupRoot', opts.cgroupRoot) ?? DEFAULT_CGROUP_ROOT
   let cores: number
   if (opts.cores === undefined) {
     const quota = readCgroupCpuLimit(cgroupRoot)
     cores = Math.min(availableParallelism(), quota ?? Number.POSITIVE_INFINITY)
   } else {
-    cores = positiveNumber('cores', opts.cores)
+    cores = read.positiveNumber('cores', opts.cores)
   }
   // The load average counts runnable tasks on the whole host, so it is divided by the host's CPUs.
   const hostCpus = cpus().length || availableParallelism()
   const hasLoadAverage = platform() !== 'win32'
-  const base = baseDefinition(name, opts, {
+  const base = baseDefinition(read, name, opts, {
     critical: false,
     componentType: 'system',
     measurement: 'utilization',

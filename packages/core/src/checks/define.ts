@@ -1,6 +1,6 @@
-import { describeValue } from '../sanitize.js'
+import { optionReader } from '../primitives/options.js'
 import type { CheckDefinition, CheckFunction, CheckOptions } from '../types.js'
-import { baseDefinition, COMMON_KEYS, checkName, readOptions } from './common.js'
+import { baseDefinition, COMMON_KEYS, checkName } from './common.js'
 
 export interface DefineCheckOptions extends CheckOptions {
   /** Releases what the check owns; called by `health.remove()` and `health.close()`. Default: none. */
@@ -26,16 +26,13 @@ export function defineCheck(
   check: CheckFunction,
   options: DefineCheckOptions = {},
 ): CheckDefinition {
-  const checked = checkName(name, '')
-  if (typeof check !== 'function') {
-    throw new TypeError(`Expected \`check\` to be a function, got ${describeValue(check)}`)
-  }
-  const opts = readOptions('defineCheck', options, KEYS)
-  if (opts.close !== undefined && typeof opts.close !== 'function') {
-    throw new TypeError(`Expected \`close\` to be a function, got ${describeValue(opts.close)}`)
-  }
-  const base = baseDefinition(checked, opts, { critical: true, componentType: 'component' })
+  const read = optionReader('defineCheck')
+  const checked = checkName(read, name, '')
+  if (typeof check !== 'function') read.fail('check', 'a function', check)
+  const opts = read.object(options, KEYS)
+  const close = read.func<() => void | Promise<void>>('close', opts.close)
+  const base = baseDefinition(read, checked, opts, { critical: true, componentType: 'component' })
   const definition: CheckDefinition = { ...base, check }
-  if (opts.close !== undefined) definition.close = opts.close as () => void | Promise<void>
+  if (close !== undefined) definition.close = close
   return definition
 }

@@ -51,11 +51,14 @@ describe('diskCheck', () => {
   it.each([
     [{ path: '' }, /`path` to be a non-empty string/],
     [{ path: 42 }, /`path` to be a string, got number 42/],
-    [{ minFreeRatio: 0 }, /`minFreeRatio` to be a ratio greater than 0 and at most 1, or false, got `0`/],
-    [{ minFreeRatio: 5 }, /`minFreeRatio` to be a ratio .* got `5`/],
-    [{ minFreeBytes: 0 }, /`minFreeBytes` to be a positive number, got `0`/],
+    [
+      { minFreeRatio: 0 },
+      /`minFreeRatio` to be a ratio greater than 0 and at most 1, or false, got number 0/,
+    ],
+    [{ minFreeRatio: 5 }, /`minFreeRatio` to be a ratio .* got number 5/],
+    [{ minFreeBytes: 0 }, /`minFreeBytes` to be a positive number, got number 0/],
     [{ componentId: '' }, /`componentId` to be a non-empty string/],
-    [{ minFree: 1 }, /Unknown option `minFree` passed to diskCheck\(\)/],
+    [{ minFree: 1 }, /^diskCheck\(\): unknown option `minFree`/],
   ])('rejects bad options %p', (options, message) => {
     expect(() => diskCheck(options as never)).toThrow(TypeError)
     expect(() => diskCheck(options as never)).toThrow(message)

@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { optionReader } from '../primitives/options.js'
 import type { CheckDefinition, CheckOutcome } from '../types.js'
-import { positiveNumber } from '../validate.js'
 import {
   type BuiltinCheckOptions,
   baseDefinition,
@@ -9,10 +9,8 @@ import {
   checkName,
   formatBytes,
   formatPercent,
-  nonEmptyString,
   percent,
   ratioThreshold,
-  readOptions,
 } from './common.js'
 
 export interface DiskCheckOptions extends BuiltinCheckOptions {
@@ -36,13 +34,13 @@ const KEYS = ['name', ...COMMON_KEYS, 'path', 'minFreeBytes', 'minFreeRatio']
  * and `totalBytes`.
  */
 export function diskCheck(options: DiskCheckOptions = {}): CheckDefinition {
-  const opts = readOptions('diskCheck', options, KEYS)
-  const name = checkName(opts.name, 'disk')
-  const path = resolve(nonEmptyString('path', opts.path) ?? process.cwd())
-  const minFreeBytes =
-    opts.minFreeBytes === undefined ? undefined : positiveNumber('minFreeBytes', opts.minFreeBytes)
-  const minFreeRatio = ratioThreshold('minFreeRatio', opts.minFreeRatio, 0.05)
-  const base = baseDefinition(name, opts, {
+  const read = optionReader('diskCheck')
+  const opts = read.object(options, KEYS)
+  const name = checkName(read, opts.name, 'disk')
+  const path = resolve(read.nonEmptyString('path', opts.path) ?? process.cwd())
+  const minFreeBytes = read.optionalPositiveNumber('minFreeBytes', opts.minFreeBytes)
+  const minFreeRatio = ratioThreshold(read, 'minFreeRatio', opts.minFreeRatio, 0.05)
+  const base = baseDefinition(read, name, opts, {
     critical: false,
     componentType: 'system',
     measurement: 'utilization',

@@ -4,8 +4,8 @@ import {
   monitorEventLoopDelay,
   performance,
 } from 'node:perf_hooks'
+import { optionReader } from '../primitives/options.js'
 import type { CheckDefinition, CheckOutcome } from '../types.js'
-import { positiveNumber } from '../validate.js'
 import {
   type BuiltinCheckOptions,
   baseDefinition,
@@ -16,7 +16,6 @@ import {
   percent,
   positiveThreshold,
   ratioThreshold,
-  readOptions,
   round,
   TumblingWindow,
 } from './common.js'
@@ -54,12 +53,13 @@ interface LoopStats {
  * further measurements `delayMax` (ms) and `utilization` (percent).
  */
 export function eventLoopCheck(options: EventLoopCheckOptions = {}): CheckDefinition {
-  const opts = readOptions('eventLoopCheck', options, KEYS)
-  const name = checkName(opts.name, 'eventLoop')
-  const maxDelay = positiveThreshold('maxDelayP99Ms', opts.maxDelayP99Ms, 200)
-  const maxUtilization = ratioThreshold('maxUtilization', opts.maxUtilization, 0.9)
-  const windowMs = opts.windowMs === undefined ? 10_000 : positiveNumber('windowMs', opts.windowMs)
-  const base = baseDefinition(name, opts, {
+  const read = optionReader('eventLoopCheck')
+  const opts = read.object(options, KEYS)
+  const name = checkName(read, opts.name, 'eventLoop')
+  const maxDelay = positiveThreshold(read, 'maxDelayP99Ms', opts.maxDelayP99Ms, 200)
+  const maxUtilization = ratioThreshold(read, 'maxUtilization', opts.maxUtilization, 0.9)
+  const windowMs = read.positiveNumber('windowMs', opts.windowMs, 10_000)
+  const base = baseDefinition(read, name, opts, {
     critical: false,
     componentType: 'system',
     measurement: 'delayP99',

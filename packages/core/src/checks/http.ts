@@ -1,16 +1,8 @@
-import { parseStatusMatcher } from '../primitives/status-matcher.js'
+import { abortReason } from '../primitives/deadline.js'
+import { type OptionReader, optionReader } from '../primitives/options.js'
 import { describeValue } from '../sanitize.js'
 import type { CheckDefinition, CheckOutcome } from '../types.js'
-import { oneOf } from '../validate.js'
-import {
-  abortReason,
-  type BuiltinCheckOptions,
-  baseDefinition,
-  COMMON_KEYS,
-  checkName,
-  nameFrom,
-  readOptions,
-} from './common.js'
+import { type BuiltinCheckOptions, baseDefinition, COMMON_KEYS, checkName, nameFrom } from './common.js'
 
 export type HttpCheckMethod = 'GET' | 'HEAD'
 
@@ -42,16 +34,14 @@ export function displayUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`
 }
 
-function parseUrl(value: unknown): URL {
+function parseUrl(read: OptionReader, value: unknown): URL {
   let url: URL | undefined
   if (value instanceof URL) url = new URL(value.href)
   else if (typeof value === 'string' && URL.canParse(value)) url = new URL(value)
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    const shown =
-      value instanceof URL || typeof value === 'string'
-        ? `\`${redact(String(value))}\``
-        : describeValue(value)
-    throw new TypeError(`Expected \`url\` to be an http: or https: URL, got ${shown}`)
+    // Only the credentials are removed: the rest of the URL is what the caller needs to see.
+    const shown = value instanceof URL || typeof value === 'string' ? redact(String(value)) : value
+    return read.fail('url', 'an http: or https: URL', shown)
   }
   return url
 }
@@ -61,26 +51,18 @@ function redact(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1')
 }
 
-function parseHeaders(value: unknown): Headers {
+function parseHeaders(read: OptionReader, value: unknown): Headers {
   if (value === undefined) return new Headers()
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(
-      `Expected \`headers\` to be an object of header names to strings, got ${describeValue(value)}`,
-    )
+    return read.fail('headers', 'an object of header names to strings', value)
   }
   for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== 'string') {
-      throw new TypeError(
-        `Expected \`headers\` value of \`${key}\` to be a string, got ${describeValue(item)}`,
-      )
-    }
+    if (typeof item !== 'string') read.fail(`headers.${key}`, 'a string', item)
   }
   try {
     return new Headers(value as Record<string, string>)
   } catch (error) {
-    throw new TypeError(
-      `Expected \`headers\` to hold valid header names and values: ${(error as Error).message}`,
-    )
+    return read.fail('headers', `valid header names and values (${(error as Error).message})`, value)
   }
 }
 
@@ -118,10 +100,11 @@ function fetchFailure(error: unknown): string {
  * deadline and the response body is discarded unread. Critical by default.
  */
 export function httpCheck(options: HttpCheckOptions): CheckDefinition {
-  const opts = readOptions('httpCheck', options, KEYS)
-  const url = parseUrl(opts.url)
-  const name = checkName(opts.name, nameFrom(url.hostname, 'http'))
-  const method = oneOf<HttpCheckMethod>('method', opts.method, ['GET', 'HEAD'], 'GET')
+  const read = optionReader('httpCheck')
+  const opts = read.object(options, KEYS)
+  const url = parseUrl(read, opts.url)
+  const name = checkName(read, opts.name, nameFrom(url.hostname, 'http'))
+  const method = read.oneOf<HttpCheckMethod>('method', opts.method, ['GET', 'HEAD'], 'GET')
   const expect = opts.expect
   let matches: (status: number) => boolean
   let expected: string
@@ -129,11 +112,11 @@ export function httpCheck(options: HttpCheckOptions): CheckDefinition {
     matches = expect as (status: number) => boolean
     expected = 'a status accepted by `expect`'
   } else {
-    const matcher = parseStatusMatcher((expect ?? '200-299') as string)
+    const matcher = read.statusMatcher('expect', expect, '200-299')
     matches = matcher
     expected = matcher.source
   }
-  const headers = parseHeaders(opts.headers)
+  const headers = parseHeaders(read, opts.headers)
   // fetch refuses URLs with credentials; send them the way a browser or curl would.
   if ((url.username || url.password) && !headers.has('authorization')) {
     const user = decode(url.username)
@@ -144,7 +127,7 @@ export function httpCheck(options: HttpCheckOptions): CheckDefinition {
   url.password = ''
   const target = url.href
   const shown = `${method} ${displayUrl(url)}`
-  const base = baseDefinition(name, opts, { critical: true, componentType: 'component' })
+  const base = baseDefinition(read, name, opts, { critical: true, componentType: 'component' })
 
   const check = async (signal: AbortSignal): Promise<CheckOutcome> => {
     let response: Response

@@ -98,27 +98,32 @@ describe('memoryCheck', () => {
   })
 
   it.each([
-    [{ heapWarnRatio: 0 }, /`heapWarnRatio` to be a ratio greater than 0 and at most 1, or false, got `0`/],
-    [{ heapFailRatio: 1.5 }, /`heapFailRatio` to be a ratio .* got `1.5`/],
-    [{ rssWarnRatio: '0.5' }, /`rssWarnRatio` to be a ratio .* got `"0.5"`/],
-    [{ rssFailRatio: Number.NaN }, /`rssFailRatio` to be a ratio .* got `NaN`/],
+    [
+      { heapWarnRatio: 0 },
+      /`heapWarnRatio` to be a ratio greater than 0 and at most 1, or false, got number 0/,
+    ],
+    [{ heapFailRatio: 1.5 }, /`heapFailRatio` to be a ratio .* got number 1.5/],
+    [{ rssWarnRatio: '0.5' }, /`rssWarnRatio` to be a ratio .* got the string "0.5"/],
+    [{ rssFailRatio: Number.NaN }, /`rssFailRatio` to be a ratio .* got number NaN/],
     [
       { heapWarnRatio: 0.9, heapFailRatio: 0.8 },
-      /`heapWarnRatio` \(0.9\) to be at most `heapFailRatio` \(0.8\)/,
+      /^memoryCheck\(\): expected `heapWarnRatio` to be at most `heapFailRatio` \(0.8\), got number 0.9$/,
     ],
-    [{ rssLimitBytes: -1 }, /`rssLimitBytes` to be a positive number, got `-1`/],
+    [{ rssLimitBytes: -1 }, /`rssLimitBytes` to be a positive number, got number -1/],
     [{ cgroupRoot: '' }, /`cgroupRoot` to be a non-empty string/],
     [{ name: 'has space' }, /`name` to be 1-128 letters/],
     [{ critical: 'yes' }, /`critical` to be a boolean/],
-    [{ timeoutMs: -1 }, /`timeoutMs` to be a positive number, got `-1`/],
-    [{ heapWarnRation: 0.5 }, /Unknown option `heapWarnRation` passed to memoryCheck\(\)/],
+    [{ timeoutMs: -1 }, /`timeoutMs` to be a positive number, got number -1/],
+    [{ heapWarnRation: 0.5 }, /^memoryCheck\(\): unknown option `heapWarnRation`/],
   ])('rejects bad options %p', (options, message) => {
     expect(() => memoryCheck(options as never)).toThrow(TypeError)
     expect(() => memoryCheck(options as never)).toThrow(message)
   })
 
   it('rejects options that are not an object', () => {
-    expect(() => memoryCheck(null as never)).toThrow(/options of memoryCheck\(\) to be an object, got null/)
+    expect(() => memoryCheck(null as never)).toThrow(
+      /^memoryCheck\(\): expected the options to be an object, got null$/,
+    )
   })
 })
 

@@ -1,6 +1,6 @@
 import { getHeapStatistics } from 'node:v8'
+import { optionReader } from '../primitives/options.js'
 import type { CheckDefinition, CheckOutcome, Measurement, Status } from '../types.js'
-import { positiveNumber } from '../validate.js'
 import { DEFAULT_CGROUP_ROOT, readCgroupMemoryLimit } from './cgroup.js'
 import {
   type BuiltinCheckOptions,
@@ -9,10 +9,8 @@ import {
   checkName,
   formatBytes,
   formatPercent,
-  nonEmptyString,
   percent,
   ratioThreshold,
-  readOptions,
   warnNotAboveFail,
 } from './common.js'
 
@@ -82,22 +80,23 @@ function describePart(part: Part, level: Status): string {
  * `heapUsed`, `heapLimit`, `rss` (bytes) and, when a memory limit is known, `rssLimit` and `rssUtilization`.
  */
 export function memoryCheck(options: MemoryCheckOptions = {}): CheckDefinition {
-  const opts = readOptions('memoryCheck', options, KEYS)
-  const name = checkName(opts.name, 'memory')
-  const heapFail = ratioThreshold('heapFailRatio', opts.heapFailRatio, false)
-  const rssFail = ratioThreshold('rssFailRatio', opts.rssFailRatio, false)
+  const read = optionReader('memoryCheck')
+  const opts = read.object(options, KEYS)
+  const name = checkName(read, opts.name, 'memory')
+  const heapFail = ratioThreshold(read, 'heapFailRatio', opts.heapFailRatio, false)
+  const rssFail = ratioThreshold(read, 'rssFailRatio', opts.rssFailRatio, false)
   // The default warning never sits above an explicit failure threshold: that would be an error in the
   // caller's options, not in the defaults.
-  const heapWarn = ratioThreshold('heapWarnRatio', opts.heapWarnRatio, belowFail(0.9, heapFail))
-  const rssWarn = ratioThreshold('rssWarnRatio', opts.rssWarnRatio, belowFail(0.9, rssFail))
-  warnNotAboveFail('heapWarnRatio', heapWarn, 'heapFailRatio', heapFail)
-  warnNotAboveFail('rssWarnRatio', rssWarn, 'rssFailRatio', rssFail)
-  const cgroupRoot = nonEmptyString('cgroupRoot', opts.cgroupRoot) ?? DEFAULT_CGROUP_ROOT
+  const heapWarn = ratioThreshold(read, 'heapWarnRatio', opts.heapWarnRatio, belowFail(0.9, heapFail))
+  const rssWarn = ratioThreshold(read, 'rssWarnRatio', opts.rssWarnRatio, belowFail(0.9, rssFail))
+  warnNotAboveFail(read, 'heapWarnRatio', heapWarn, 'heapFailRatio', heapFail)
+  warnNotAboveFail(read, 'rssWarnRatio', rssWarn, 'rssFailRatio', rssFail)
+  const cgroupRoot = read.nonEmptyString('cgroupRoot', opts.cgroupRoot) ?? DEFAULT_CGROUP_ROOT
   const rssLimit =
     opts.rssLimitBytes === undefined
       ? readCgroupMemoryLimit(cgroupRoot)
-      : positiveNumber('rssLimitBytes', opts.rssLimitBytes)
-  const base = baseDefinition(name, opts, {
+      : read.positiveNumber('rssLimitBytes', opts.rssLimitBytes)
+  const base = baseDefinition(read, name, opts, {
     critical: false,
     componentType: 'system',
     measurement: 'heapUtilization',

@@ -89,15 +89,15 @@ describe('tcpCheck', () => {
   it.each([
     [{ port: 80 }, /`host` to be a non-empty string, got undefined/],
     [{ host: '', port: 80 }, /`host` to be a non-empty string/],
-    [{ host: 'db' }, /`port` to be an integer from 1 to 65535, got `undefined`/],
-    [{ host: 'db', port: 0 }, /`port` to be an integer from 1 to 65535, got `0`/],
-    [{ host: 'db', port: 65_536 }, /got `65536`/],
-    [{ host: 'db', port: '5432' }, /got `"5432"`/],
+    [{ host: 'db' }, /`port` to be an integer from 1 to 65535, got undefined/],
+    [{ host: 'db', port: 0 }, /`port` to be an integer from 1 to 65535, got number 0/],
+    [{ host: 'db', port: 65_536 }, /got number 65536/],
+    [{ host: 'db', port: '5432' }, /got the string "5432"/],
     [
       { host: 'db', port: 5432, tags: 'ready' },
       /`tags` to be an array of 'live', 'ready', 'startup', got the string "ready"/,
     ],
-    [{ host: 'db', port: 5432, hostname: 'x' }, /Unknown option `hostname` passed to tcpCheck\(\)/],
+    [{ host: 'db', port: 5432, hostname: 'x' }, /^tcpCheck\(\): unknown option `hostname`/],
   ])('rejects bad options %p', (options, message) => {
     expect(() => tcpCheck(options as never)).toThrow(TypeError)
     expect(() => tcpCheck(options as never)).toThrow(message)

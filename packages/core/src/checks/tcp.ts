@@ -1,15 +1,8 @@
 import { connect } from 'node:net'
+import { abortReason, untilAborted } from '../primitives/deadline.js'
+import { optionReader } from '../primitives/options.js'
 import type { CheckDefinition } from '../types.js'
-import {
-  abortReason,
-  type BuiltinCheckOptions,
-  baseDefinition,
-  COMMON_KEYS,
-  checkName,
-  nameFrom,
-  nonEmptyString,
-  readOptions,
-} from './common.js'
+import { type BuiltinCheckOptions, baseDefinition, COMMON_KEYS, checkName, nameFrom } from './common.js'
 
 export interface TcpCheckOptions extends BuiltinCheckOptions {
   /** Default: `'<host>-<port>'`, e.g. `'10.0.0.5-5672'`. */
@@ -29,45 +22,35 @@ const KEYS = ['name', ...COMMON_KEYS, 'host', 'port']
  * destroyed on success, on error and when the deadline aborts the attempt. Critical by default.
  */
 export function tcpCheck(options: TcpCheckOptions): CheckDefinition {
-  const opts = readOptions('tcpCheck', options, KEYS)
-  const host = nonEmptyString('host', opts.host)
-  if (host === undefined) throw new TypeError('Expected `host` to be a non-empty string, got undefined')
-  const { port } = opts
+  const read = optionReader('tcpCheck')
+  const opts = read.object(options, KEYS)
+  const host = read.nonEmptyString('host', opts.host) ?? read.fail('host', 'a non-empty string', undefined)
+  const port = opts.port as number
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new TypeError(
-      `Expected \`port\` to be an integer from 1 to 65535, got \`${typeof port === 'string' ? JSON.stringify(port) : String(port)}\``,
-    )
+    read.fail('port', 'an integer from 1 to 65535', port)
   }
-  const name = checkName(opts.name, nameFrom(`${host}-${port}`, 'tcp'))
+  const name = checkName(read, opts.name, nameFrom(`${host}-${port}`, 'tcp'))
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-  const base = baseDefinition(name, opts, { critical: true, componentType: 'component' })
+  const base = baseDefinition(read, name, opts, { critical: true, componentType: 'component' })
 
-  const check = (signal: AbortSignal): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (signal.aborted) {
-        reject(abortReason(signal))
-        return
-      }
-      const socket = connect({ host, port })
-      let settled = false
-      const finish = (error?: unknown) => {
-        if (settled) return
-        settled = true
-        signal.removeEventListener('abort', onAbort)
-        socket.destroy()
-        if (error === undefined) resolve()
-        else reject(error)
-      }
-      const onAbort = () => finish(abortReason(signal))
-      signal.addEventListener('abort', onAbort, { once: true })
-      socket.once('connect', () => finish())
+  const check = async (signal: AbortSignal): Promise<void> => {
+    if (signal.aborted) throw abortReason(signal)
+    const socket = connect({ host, port })
+    const connected = new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve())
       // Stays attached after settling: a late 'error' on an emitter without listeners would crash the process.
       socket.on('error', (error: NodeJS.ErrnoException) => {
-        finish(
+        reject(
           new Error(`TCP connect to ${address} failed: ${error.code ?? error.message}`, { cause: error }),
         )
       })
     })
+    try {
+      await untilAborted(connected, signal)
+    } finally {
+      socket.destroy()
+    }
+  }
 
   return { ...base, check }
 }

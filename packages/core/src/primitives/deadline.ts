@@ -37,6 +37,26 @@ export function sleep(ms: number, options: SleepOptions = {}): Promise<void> {
   })
 }
 
+/**
+ * Settles like `work`, or rejects with the signal's reason as soon as `signal` aborts: for drivers that
+ * cannot be cancelled, whose promise may settle long after the caller gave up. Leaves no listener behind,
+ * and a late rejection of `work` never surfaces as unhandled.
+ */
+export function untilAborted<T>(work: PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
+  const running = Promise.resolve(work)
+  running.catch(() => {})
+  if (!signal) return running
+  if (signal.aborted) return Promise.reject(abortReason(signal))
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortReason(signal))
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  return Promise.race([running, aborted]).finally(() => {
+    if (onAbort) signal.removeEventListener('abort', onAbort)
+  })
+}
+
 /** How a piece of work raced against its deadline ended. */
 export type Settled<T> =
   | { kind: 'ok'; value: T }

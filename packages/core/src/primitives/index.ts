@@ -2,6 +2,8 @@
 // polling, status matchers, option validation). Runtime-neutral: no Node built-ins, so browser bundles can use it.
 
 export { describeValue, isErrorLike, sanitizeOutput } from '../sanitize.js'
+export type { CheckOptionDefaults } from './check-options.js'
+export { CHECK_OPTION_KEYS, readCheckName, readCheckOptions } from './check-options.js'
 export type {
   DeadlineOptions,
   DeadlineRace,
@@ -10,7 +12,15 @@ export type {
   Settled,
   SleepOptions,
 } from './deadline.js'
-export { abortReason, pollUntil, raceDeadline, sleep, unref, withDeadline } from './deadline.js'
+export {
+  abortReason,
+  pollUntil,
+  raceDeadline,
+  sleep,
+  unref,
+  untilAborted,
+  withDeadline,
+} from './deadline.js'
 export type { ErrorHandler } from './listeners.js'
 export { defaultOnError, Listeners } from './listeners.js'
 export type { OptionReader } from './options.js'

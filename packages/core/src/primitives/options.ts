@@ -1,4 +1,5 @@
 import { describeValue } from '../sanitize.js'
+import { parseStatusMatcher, type StatusMatcher } from './status-matcher.js'
 
 /**
  * The one way every healthgate factory, plugin and command checks its options. Every message has one
@@ -28,6 +29,8 @@ export interface OptionReader {
   func<F extends (...args: never[]) => unknown>(option: string, value: unknown): F | undefined
   /** A ratio in (0, 1]. */
   ratio(option: string, value: unknown, fallback?: number): number
+  /** A status matcher read with `parseStatusMatcher` (codes, `2xx` classes, ranges, lists). */
+  statusMatcher(option: string, value: unknown, fallback: string): StatusMatcher
 }
 
 /** Creates the option reader of one function; its name appears in every message as `name()`. */
@@ -103,15 +106,27 @@ export function optionReader(owner: string): OptionReader {
         return fail(option, 'a ratio greater than 0 and at most 1', v)
       return v
     },
+    statusMatcher(option, value, fallback) {
+      try {
+        return parseStatusMatcher((value === undefined ? fallback : value) as string, option)
+      } catch (error) {
+        // The grammar's own message ("Expected `expect` to be ..."), given this function's prefix.
+        const message = (error as Error).message
+        throw new TypeError(`${prefix} ${message.charAt(0).toLowerCase()}${message.slice(1)}`)
+      }
+    },
   }
 }
 
-/** The message for an unknown option or flag, with a suggestion when a known one is close. */
+/**
+ * The message for an unknown option or flag, with a suggestion when a known one is close. An empty
+ * `prefix` leaves the message bare, for callers that print their own (the CLI's `healthgate probe:`).
+ */
 export function unknownOptionMessage(prefix: string, key: string, known: readonly string[]): string {
   const suggestion = closest(key, known)
   const hint = suggestion === undefined ? '' : `; did you mean \`${suggestion}\`?`
   const list = known.length > 0 ? `${hint ? ' ' : '; '}Known options: ${known.join(', ')}` : ''
-  return `${prefix} unknown option \`${key}\`${hint}${list}`
+  return `${prefix ? `${prefix} ` : ''}unknown option \`${key}\`${hint}${list}`
 }
 
 /**

@@ -1,4 +1,4 @@
-import { pollUntil, raceDeadline, sleep, withDeadline } from './deadline.js'
+import { pollUntil, raceDeadline, sleep, untilAborted, withDeadline } from './deadline.js'
 import { Listeners } from './listeners.js'
 import { closest, optionReader } from './options.js'
 
@@ -136,5 +136,25 @@ describe('optionReader', () => {
     expect(closest('cacheTTLMs', ['cacheTtlMs'])).toBe('cacheTtlMs')
     expect(closest('critcal', ['critical', 'tags'])).toBe('critical')
     expect(closest('banana', ['critical', 'tags'])).toBeUndefined()
+  })
+})
+
+describe('untilAborted', () => {
+  it('passes the work through, rejects with the reason once the signal aborts, and leaves no listener', async () => {
+    await expect(untilAborted(Promise.resolve(7), new AbortController().signal)).resolves.toBe(7)
+    const controller = new AbortController()
+    const removed: string[] = []
+    const remove = controller.signal.removeEventListener.bind(controller.signal)
+    controller.signal.removeEventListener = (type: string, listener: never) => {
+      removed.push(type)
+      remove(type, listener)
+    }
+    const pending = untilAborted(new Promise<never>(() => {}), controller.signal)
+    controller.abort(new Error('deadline'))
+    await expect(pending).rejects.toThrow('deadline')
+    expect(removed).toEqual(['abort'])
+    const done = new AbortController()
+    done.abort(new Error('already'))
+    await expect(untilAborted(Promise.reject(new Error('late')), done.signal)).rejects.toThrow('already')
   })
 })

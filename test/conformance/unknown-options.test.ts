@@ -1,0 +1,83 @@
+// Every factory rejects a misspelt option the same way: a TypeError naming the function, the option,
+// the closest known one and the list of known ones, instead of silently falling back to a default.
+// Covers the checks, the drivers, the failover package and the CLI; the other factories add rows here.
+import {
+  cpuCheck,
+  defineCheck,
+  diskCheck,
+  eventLoopCheck,
+  httpCheck,
+  memoryCheck,
+  tcpCheck,
+} from '@healthgate/core'
+import { createFailover, serveActive } from '@healthgate/failover'
+import { pgCheck } from '@healthgate/pg'
+import { redisCheck, redisMaintenance } from '@healthgate/redis'
+import { run } from '../cli/run.js'
+
+const redis = { status: 'ready', ping: async () => 'PONG' } as never
+const endpoints = [
+  { name: 'a', healthUrl: 'http://127.0.0.1:1/', connectUrl: 'wss://a.example.com/' },
+  { name: 'b', healthUrl: 'http://127.0.0.1:2/', connectUrl: 'wss://b.example.com/' },
+]
+const monitor = { active: { name: 'a', connectUrl: 'wss://a.example.com/', since: '' }, allDown: false }
+
+const CASES: Array<[owner: string, create: () => unknown, misspelt: string, meant: string]> = [
+  ['memoryCheck', () => memoryCheck({ heapWarnRation: 0.5 } as never), 'heapWarnRation', 'heapWarnRatio'],
+  ['eventLoopCheck', () => eventLoopCheck({ maxDelayP99: 100 } as never), 'maxDelayP99', 'maxDelayP99Ms'],
+  ['cpuCheck', () => cpuCheck({ windowMS: 100 } as never), 'windowMS', 'windowMs'],
+  ['diskCheck', () => diskCheck({ minFreeRation: 0.1 } as never), 'minFreeRation', 'minFreeRatio'],
+  ['httpCheck', () => httpCheck({ url: 'http://x/', expected: '2xx' } as never), 'expected', 'expect'],
+  ['tcpCheck', () => tcpCheck({ host: 'db', port: 5432, timeout: 5 } as never), 'timeout', 'timeoutMs'],
+  ['defineCheck', () => defineCheck('x', () => {}, { critcal: false } as never), 'critcal', 'critical'],
+  [
+    'pgCheck',
+    () => pgCheck({ connectionString: 'postgres://127.0.0.1:1/x' }, { timeout: 500 } as never),
+    'timeout',
+    'timeoutMs',
+  ],
+  ['redisCheck', () => redisCheck({ client: redis }, { timeout: 500 } as never), 'timeout', 'timeoutMs'],
+  [
+    'redisMaintenance',
+    () => redisMaintenance({ client: redis, refreshMS: 5 } as never),
+    'refreshMS',
+    'refreshMs',
+  ],
+  [
+    'createFailover',
+    () => createFailover({ endpoints, failureTreshold: 2 } as never),
+    'failureTreshold',
+    'failureThreshold',
+  ],
+]
+
+test.each(CASES)('%s() rejects a misspelt option with a did-you-mean', (owner, create, misspelt, meant) => {
+  expect(create).toThrow(TypeError)
+  expect(create).toThrow(
+    new RegExp(
+      `^${owner}\\(\\): unknown option \`${misspelt}\`; did you mean \`${meant}\`\\? Known options: .*\\b${meant}\\b`,
+    ),
+  )
+})
+
+test('serveActive() rejects a misspelt option with a did-you-mean', async () => {
+  await expect(serveActive({ monitor, port: 0, hots: '::1' } as never)).rejects.toThrow(
+    /^serveActive\(\): unknown option `hots`; did you mean `host`\? Known options: monitor, port, host$/,
+  )
+})
+
+test.each([
+  [['probe', 'http://127.0.0.1:1/', '--timout', '1s'], 'probe', '--timeout'],
+  [['maintenance', 'status', '--url', 'http://127.0.0.1:1/health', '--jsno'], 'maintenance', '--json'],
+  [['watch', '--endpoints', 'a=http://x/,wss://y/'], 'watch', '--endpoint'],
+  [['--verison'], '', '--version'],
+])('healthgate %j rejects the flag the same way, exit 2', async (argv, command, meant) => {
+  const result = await run(argv as string[], { env: { HEALTHGATE_ADMIN_TOKEN: 't' } })
+  const flag = (argv as string[]).find((arg) => arg.startsWith('--') && arg !== '--url') ?? ''
+  expect(result.code).toBe(2)
+  expect(result.stdout).toBe('')
+  expect(result.stderr).toMatch(
+    new RegExp(`^healthgate: unknown option \`${flag}\`; did you mean \`${meant}\`\\? Known options: `),
+  )
+  expect(result.stderr).toContain(`Run 'healthgate ${command ? `${command} ` : ''}--help' for usage.`)
+})
