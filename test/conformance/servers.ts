@@ -42,8 +42,7 @@ export async function startServer(
     }
     case 'fastify': {
       const app = Fastify()
-      const { path, ...rest } = options
-      await app.register(healthgate, { health, prefix: path, closeHealth: false, ...rest })
+      await app.register(healthgate, { health, closeHealth: false, ...options })
       for (const route of APP_ROUTES)
         app.get(route, async (_request, reply) => reply.type('text/plain').send(APP_BODY))
       app.setNotFoundHandler(async (_request, reply) =>

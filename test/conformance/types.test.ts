@@ -14,7 +14,7 @@ describe('adapter types', () => {
     const app = Fastify()
     const health = createHealth()
     try {
-      await app.register(healthgate, { health, prefix: '/status', details: 'always', closeHealth: true })
+      await app.register(healthgate, { health, path: '/status', details: 'always', closeHealth: true })
       const typed: Health = app.health
       expect(typed).toBe(health)
       // @ts-expect-error fastify.health is a Health, not a string
@@ -27,18 +27,20 @@ describe('adapter types', () => {
 
   it('types the plugin options', () => {
     const health = createHealth()
-    const options: HealthgateOptions = { health, prefix: '/_status', adminToken: 't', retryAfterSeconds: 10 }
+    const options: HealthgateOptions = { health, path: '/_status', adminToken: 't', retryAfterSeconds: 10 }
     // @ts-expect-error `health` is required
-    const missingHealth: HealthgateOptions = { prefix: '/health' }
+    const missingHealth: HealthgateOptions = { path: '/health' }
     // @ts-expect-error `details` is 'never' | 'authorized' | 'always'
     const badDetails: HealthgateOptions = { health, details: 'sometimes' }
+    // @ts-expect-error the mount path option is `path`, as in the other adapters
+    const oldName: HealthgateOptions = { health, prefix: '/health' }
     // @ts-expect-error `closeHealth` is a boolean
     const badClose: HealthgateOptions = { health, closeHealth: 'yes' }
     const registerWithoutHealth = () => {
       // @ts-expect-error register() checks the options against the plugin's
-      void Fastify().register(healthgate, { prefix: '/health' })
+      void Fastify().register(healthgate, { path: '/health' })
     }
-    expect([options, missingHealth, badDetails, badClose, registerWithoutHealth]).toHaveLength(5)
+    expect([options, missingHealth, badDetails, oldName, badClose, registerWithoutHealth]).toHaveLength(6)
     return health.close()
   })
 

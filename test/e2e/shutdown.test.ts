@@ -139,7 +139,9 @@ describe('Fastify plugin `shutdown` option', () => {
     const bad = Fastify()
     await expect(
       bad.register(healthgate, { health: createHealth(), shutdown: 'yes' as never }),
-    ).rejects.toThrow('Expected `shutdown` to be a boolean or shutdown options')
+    ).rejects.toThrow(
+      'healthgate plugin: expected `shutdown` to be a boolean or the options of installShutdown(), got the string "yes"',
+    )
     await bad.close()
     expect(process.listenerCount('SIGTERM')).toBe(before)
   })

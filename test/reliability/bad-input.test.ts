@@ -1,11 +1,6 @@
 import net from 'node:net'
-import {
-  createHandler,
-  createHealth,
-  type Health,
-  type HealthHandler,
-  type HealthRequest,
-} from '@healthgate/core'
+import { createHandler, createHealth, type Health, type HealthHandler } from '@healthgate/core'
+import type { HealthRequest } from '@healthgate/core/adapter'
 import fc from 'fast-check'
 import { type Child, startChild } from './support/child.js'
 

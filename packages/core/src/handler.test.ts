@@ -189,13 +189,30 @@ describe('createHandler', () => {
     expect(health.maintenance.enabled).toBe(false)
   })
 
-  it('validates its options', () => {
-    expect(() => createHandler(health, { path: 'health' })).toThrow(/`path`/)
-    expect(() => createHandler(health, { details: 'sometimes' as never })).toThrow(/`details`/)
-    expect(() => createHandler(health, { adminToken: '' })).toThrow(/`adminToken`/)
-    expect(() => createHandler(health, { retryAfterSeconds: 0 })).toThrow(/`retryAfterSeconds`/)
+  it('validates its options in the one format', () => {
+    expect(() => createHandler(health, { path: 'health' })).toThrow(
+      new TypeError(
+        'createHandler(): expected `path` to be a URL path starting with \'/\', got the string "health"',
+      ),
+    )
+    expect(() => createHandler(health, { details: 'sometimes' as never })).toThrow(
+      /^createHandler\(\): expected `details` to be one of 'never', 'authorized', 'always'/,
+    )
+    expect(() => createHandler(health, { adminToken: '' })).toThrow(
+      /^createHandler\(\): expected `adminToken`/,
+    )
+    expect(() => createHandler(health, { retryAfterSeconds: 0 })).toThrow(
+      /^createHandler\(\): expected `retryAfterSeconds` to be a positive integer/,
+    )
     expect(() => createHandler(health, { token: 'secret' } as never)).toThrow(
-      /^createHandler\(\): unknown option `token`/,
+      new TypeError(
+        'createHandler(): unknown option `token`; did you mean `adminToken`? ' +
+          'Known options: path, details, adminToken, retryAfterSeconds',
+      ),
+    )
+    expect(() => createHandler(health, null as never)).toThrow(/^createHandler\(\): expected the options/)
+    expect(() => createHandler({} as never)).toThrow(
+      /^createHandler\(\): expected `health` to be a Health created by createHealth\(\)/,
     )
   })
 })

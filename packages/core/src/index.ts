@@ -7,15 +7,8 @@ export {
 } from './errors.js'
 export type { FileMaintenanceOptions, FileMaintenanceStore } from './file-maintenance.js'
 export { fileMaintenance } from './file-maintenance.js'
-export type {
-  DetailsMode,
-  HandlerOptions,
-  HeaderValue,
-  HealthHandler,
-  HealthRequest,
-  HealthResponse,
-} from './handler.js'
-export { createHandler, MAX_ADMIN_BODY_BYTES } from './handler.js'
+export type { DetailsMode, HandlerOptions, HealthHandler } from './handler.js'
+export { createHandler } from './handler.js'
 export type {
   CheckChangeEvent,
   DrainStatus,
@@ -29,16 +22,8 @@ export type {
 export { aggregateStatus, createHealth, Health } from './health.js'
 export { memoryMaintenance } from './maintenance.js'
 export type { NodeListener, TuneOptions } from './node.js'
-export {
-  createNodeListener,
-  remoteAddressOf,
-  toHealthRequest,
-  tuneForLoadBalancer,
-  writeHealthResponse,
-  writeInternalError,
-} from './node.js'
-export type { RenderedCheck, RenderedReport, RenderOptions } from './render.js'
-export { HEALTH_CONTENT_TYPE, toHealthJson } from './render.js'
+export { createNodeListener, tuneForLoadBalancer } from './node.js'
+export type { RenderedCheck, RenderedReport } from './render.js'
 export { sanitizeOutput } from './sanitize.js'
 export type {
   ShutdownController,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { createHealth, type Health } from './health.js'
-import { createNodeListener, remoteAddressOf, toHealthRequest } from './node.js'
+import { createNodeListener, remoteAddressOf, toHealthRequest, tuneForLoadBalancer } from './node.js'
 
 let health: Health
 beforeEach(() => {
@@ -85,6 +85,34 @@ describe('createNodeListener', () => {
     listener(fakeRequest('/health'), failing.response)
     expect(failing.written.status).toBe(500)
     expect(JSON.parse(failing.written.body ?? '')).toEqual({ status: 500, error: 'Internal error' })
+  })
+})
+
+describe('option validation', () => {
+  it('names createNodeListener in the errors of the handler options it is given', () => {
+    expect(() => createNodeListener(health, { path: 'health' })).toThrow(
+      /^createNodeListener\(\): expected `path` to be a URL path/,
+    )
+    expect(() => createNodeListener(health, { details: 'all' } as never)).toThrow(
+      /^createNodeListener\(\): expected `details`/,
+    )
+    expect(() => createNodeListener(health, { paht: '/x' } as never)).toThrow(
+      /^createNodeListener\(\): unknown option `paht`; did you mean `path`\?/,
+    )
+  })
+
+  it('checks the options of tuneForLoadBalancer', () => {
+    const server = { keepAliveTimeout: 5000, headersTimeout: 60_000 }
+    expect(tuneForLoadBalancer(server, { idleTimeoutSeconds: 350 }).keepAliveTimeout).toBe(355_000)
+    expect(() => tuneForLoadBalancer(server, { idleTimeout: 60 } as never)).toThrow(
+      new TypeError(
+        'tuneForLoadBalancer(): unknown option `idleTimeout`; did you mean `idleTimeoutSeconds`? ' +
+          'Known options: idleTimeoutSeconds',
+      ),
+    )
+    expect(() => tuneForLoadBalancer(server, { idleTimeoutSeconds: 0 })).toThrow(
+      /^tuneForLoadBalancer\(\): expected `idleTimeoutSeconds` to be a positive number/,
+    )
   })
 })
 

@@ -1,8 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { createHandler, type HandlerOptions, type HealthHandler, type HealthResponse } from './handler.js'
+import { createHandlerFor, type HandlerOptions, type HealthHandler } from './handler.js'
 import type { Health } from './health.js'
-import { positiveNumber } from './validate.js'
+import type { HealthResponse } from './http/types.js'
+import { optionReader } from './primitives/options.js'
 
 export type NodeListener = (
   request: IncomingMessage,
@@ -66,7 +67,7 @@ export function createNodeListener(
   health: Health,
   options?: HandlerOptions | HealthHandler,
 ): NodeListener & { handler: HealthHandler } {
-  const handler = isHandler(options) ? options : createHandler(health, options)
+  const handler = isHandler(options) ? options : createHandlerFor('createNodeListener', health, options)
   const listener = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => {
     const result = handler.respond(toHealthRequest(request))
     // A cached answer is written in the same tick it was asked for.
@@ -113,6 +114,8 @@ export interface TuneOptions {
   idleTimeoutSeconds?: number
 }
 
+const TUNE_OPTION_KEYS = Object.keys({ idleTimeoutSeconds: true } satisfies Record<keyof TuneOptions, true>)
+
 /**
  * Keeps Node from closing keep-alive connections before the load balancer does. Node's 5 s
  * `keepAliveTimeout` under a balancer with a 60 s idle timeout makes the balancer reuse sockets Node
@@ -121,9 +124,11 @@ export interface TuneOptions {
  */
 export function tuneForLoadBalancer<T extends Pick<Server, 'keepAliveTimeout' | 'headersTimeout'>>(
   server: T,
-  options: TuneOptions = {},
+  options?: TuneOptions,
 ): T {
-  const idle = positiveNumber('idleTimeoutSeconds', options.idleTimeoutSeconds ?? 60)
+  const read = optionReader('tuneForLoadBalancer')
+  const { idleTimeoutSeconds } = read.object(options, TUNE_OPTION_KEYS) as TuneOptions
+  const idle = read.positiveNumber('idleTimeoutSeconds', idleTimeoutSeconds, 60)
   server.keepAliveTimeout = (idle + 5) * 1000
   server.headersTimeout = server.keepAliveTimeout + 1000
   const withRequestTimeout = server as T & { requestTimeout?: number }

@@ -1,4 +1,3 @@
-import type { Health } from './health.js'
 import type { CheckResult, HealthReport, Status } from './types.js'
 
 /** Media type of health bodies (draft-inadarei-api-health-check-06). */
@@ -25,6 +24,14 @@ export interface RenderedReport {
   checks: Record<string, RenderedCheck[]>
 }
 
+/** The service metadata of detailed bodies; a `Health` carries it. */
+export interface ServiceMetadata {
+  readonly version?: string | undefined
+  readonly releaseId?: string | undefined
+  readonly serviceId?: string | undefined
+  readonly description?: string | undefined
+}
+
 export interface RenderOptions {
   /** Include error text, observed values, times and the service's metadata. Anonymous callers get statuses only. */
   detailed: boolean
@@ -36,7 +43,7 @@ export interface RenderOptions {
  */
 export function toHealthJson(
   report: HealthReport,
-  health: Health,
+  health: ServiceMetadata,
   { detailed }: RenderOptions,
 ): RenderedReport {
   // Key order is the reading order of the draft's examples: status, metadata, output, notes, checks.

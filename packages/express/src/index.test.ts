@@ -141,9 +141,23 @@ describe('healthRouter', () => {
 
   it('exposes its core handler and rejects bad options with a TypeError naming them', () => {
     expect(healthRouter(health, { path: '/_status' }).handler.path).toBe('/_status')
-    expect(() => healthRouter(health, { path: 'health' })).toThrow(/`path`/)
-    expect(() => healthRouter(health, { retryAfterSeconds: 0 })).toThrow(/`retryAfterSeconds`/)
-    expect(() => healthRouter(undefined as unknown as Health)).toThrow(/`health`/)
+    expect(() => healthRouter(health, { path: 'health' })).toThrow(
+      /^healthRouter\(\): expected `path` to be a URL path starting with '\/'/,
+    )
+    expect(() => healthRouter(health, { retryAfterSeconds: 0 })).toThrow(
+      /^healthRouter\(\): expected `retryAfterSeconds` to be a positive integer/,
+    )
+    expect(() => healthRouter(undefined as unknown as Health)).toThrow(
+      /^healthRouter\(\): expected `health` to be a Health created by createHealth\(\)/,
+    )
+    expect(() => healthRouter(health, { prefix: '/health' } as never)).toThrow(
+      new TypeError(
+        'healthRouter(): unknown option `prefix`; Known options: path, details, adminToken, retryAfterSeconds',
+      ),
+    )
+    expect(() => healthRouter(health, { detail: 'never' } as never)).toThrow(
+      /^healthRouter\(\): unknown option `detail`; did you mean `details`\?/,
+    )
   })
 
   it('re-exports tuneForLoadBalancer', () => {

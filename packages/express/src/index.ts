@@ -1,13 +1,11 @@
+import type { HandlerOptions, Health, HealthHandler } from '@healthgate/core'
 import {
-  createHandler,
-  type HandlerOptions,
-  type Health,
-  type HealthHandler,
+  createHandlerFor,
   type HealthRequest,
   type HealthResponse,
   toHealthRequest,
   writeHealthResponse,
-} from '@healthgate/core'
+} from '@healthgate/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 
 export { tuneForLoadBalancer } from '@healthgate/core'
@@ -33,8 +31,8 @@ export interface HealthRouter {
  * `app.use(healthRouter(health))` and `app.use('/health', healthRouter(health))` both serve `/health`;
  * under `app.use('/api', ...)` pass `{ path: '/api/health' }`.
  */
-export function healthRouter(health: Health, options: HealthRouterOptions = {}): HealthRouter {
-  const handler = createHandler(health, options)
+export function healthRouter(health: Health, options?: HealthRouterOptions): HealthRouter {
+  const handler = createHandlerFor('healthRouter', health, options)
   let warnedAboutMount = false
   const router = (request: Request, response: Response, next: NextFunction): void => {
     if (!warnedAboutMount && request.baseUrl && !overlaps(request.baseUrl, handler.path)) {

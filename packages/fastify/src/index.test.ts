@@ -73,13 +73,13 @@ describe('@healthgate/fastify', () => {
     expect(head.headers['cache-control']).toBe('no-store')
   })
 
-  it('serves a custom prefix', async () => {
-    await app.register(healthgate, { health, prefix: '/_status' })
+  it('serves a custom path', async () => {
+    await app.register(healthgate, { health, path: '/_status' })
     expect((await send(app, { method: 'GET', url: '/_status/live' })).statusCode).toBe(200)
     expect((await send(app, { method: 'GET', url: '/health' })).statusCode).toBe(404)
   })
 
-  it('serves the prefix under the prefix of the scope it is registered in', async () => {
+  it('serves the path under the prefix of the scope it is registered in', async () => {
     await app.register(
       async (api) => {
         await api.register(healthgate, { health })
@@ -187,8 +187,8 @@ describe('@healthgate/fastify', () => {
     expect(health.state).not.toBe('stopped')
   })
 
-  it('serves everything under prefix "/"', async () => {
-    await app.register(healthgate, { health, prefix: '/' })
+  it('serves everything under path "/"', async () => {
+    await app.register(healthgate, { health, path: '/' })
     app.get('/app', async () => 'app')
     expect((await send(app, { method: 'GET', url: '/' })).statusCode).toBe(200)
     expect((await send(app, { method: 'GET', url: '/live' })).statusCode).toBe(200)
@@ -196,12 +196,42 @@ describe('@healthgate/fastify', () => {
   })
 
   it.each([
-    ['health is missing', () => ({}), /`health`/],
-    ['prefix is not a path', () => ({ health, prefix: 'health' }), /`prefix`/],
-    ['prefix has a route parameter', () => ({ health, prefix: '/:id' }), /`prefix`/],
-    ['closeHealth is not a boolean', () => ({ health, closeHealth: 'yes' }), /`closeHealth`/],
-    ['details is unknown', () => ({ health, details: 'sometimes' }), /`details`/],
-    ['retryAfterSeconds is not positive', () => ({ health, retryAfterSeconds: -1 }), /`retryAfterSeconds`/],
+    [
+      'health is missing',
+      () => ({}),
+      /^healthgate plugin: expected `health` to be a Health created by createHealth\(\)/,
+    ],
+    [
+      'path is not a path',
+      () => ({ health, path: 'health' }),
+      /^healthgate plugin: expected `path` to be a URL path/,
+    ],
+    ['path has a route parameter', () => ({ health, path: '/:id' }), /^healthgate plugin: expected `path`/],
+    [
+      'closeHealth is not a boolean',
+      () => ({ health, closeHealth: 'yes' }),
+      /^healthgate plugin: expected `closeHealth`/,
+    ],
+    [
+      'details is unknown',
+      () => ({ health, details: 'sometimes' }),
+      /^healthgate plugin: expected `details`/,
+    ],
+    [
+      'retryAfterSeconds is not positive',
+      () => ({ health, retryAfterSeconds: -1 }),
+      /^healthgate plugin: expected `retryAfterSeconds` to be a positive integer/,
+    ],
+    [
+      'the option is the old name of `path`',
+      () => ({ health, prefix: '/_status' }),
+      'healthgate plugin: unknown option `prefix`; Known options: health, closeHealth, shutdown, path, details, adminToken, retryAfterSeconds',
+    ],
+    [
+      'the option is misspelt',
+      () => ({ health, closeHealt: false }),
+      /unknown option `closeHealt`; did you mean `closeHealth`\?/,
+    ],
   ])('rejects bad options with a TypeError naming them: %s', async (_name, options, message) => {
     const register = app.register(healthgate, options() as unknown as HealthgateOptions)
     await expect(register).rejects.toThrow(TypeError)

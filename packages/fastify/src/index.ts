@@ -1,12 +1,12 @@
+import { type HandlerOptions, type Health, installShutdown, type ShutdownOptions } from '@healthgate/core'
 import {
-  createHandler,
-  type HandlerOptions,
-  type Health,
+  createHandlerFor,
+  HANDLER_OPTION_KEYS,
   type HealthRequest,
   type HealthResponse,
   remoteAddressOf,
-  type ShutdownOptions,
-} from '@healthgate/core'
+} from '@healthgate/core/adapter'
+import { optionReader } from '@healthgate/core/primitives'
 import type {
   FastifyInstance,
   FastifyPluginAsync,
@@ -25,69 +25,72 @@ declare module 'fastify' {
   }
 }
 
-export interface HealthgateOptions extends Omit<HandlerOptions, 'path'> {
+export interface HealthgateOptions extends HandlerOptions {
   /** The health to serve, from `createHealth()`. Required. */
   health: Health
   /**
    * Path the health routes answer under, below the prefix of the scope the plugin is registered in.
    * Default: `'/health'`.
    */
-  prefix?: string
+  path?: string
   /** Close the health when Fastify closes (`onClose`). Default: `true`. */
   closeHealth?: boolean
   /**
-   * Graceful shutdown on SIGTERM/SIGINT (`health.installShutdown()`): drain until the load balancers confirm
-   * it, then `fastify.close()` (in-flight requests finish, `onClose` hooks run), then the `onShutdown` hooks,
+   * Graceful shutdown on SIGTERM/SIGINT (`installShutdown()`): drain until the load balancers confirm it,
+   * then `fastify.close()` (in-flight requests finish, `onClose` hooks run), then the `onShutdown` hooks,
    * then exit. `true` for the defaults, or the options of `installShutdown()` without `server` and `close`.
    * The signal handlers are removed when Fastify closes. Default: `false`.
    */
   shutdown?: boolean | Omit<ShutdownOptions, 'server' | 'close'>
 }
 
+/** The name option errors are reported under: `healthgate plugin: unknown option ...`. */
+const OWNER = 'healthgate plugin'
+const PLUGIN_OPTION_KEYS: readonly string[] = [
+  // Spelt out as an object so that the compiler flags an option missing here.
+  ...Object.keys({
+    health: true,
+    closeHealth: true,
+    shutdown: true,
+  } satisfies Record<Exclude<keyof HealthgateOptions, keyof HandlerOptions>, true>),
+  ...HANDLER_OPTION_KEYS,
+]
+
 const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) => {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('Expected plugin options to be an object like `{ health }`')
-  }
+  const read = optionReader(OWNER)
   const {
     health,
-    prefix = '/health',
-    closeHealth = true,
+    path = '/health',
+    closeHealth,
     shutdown = false,
-    details,
-    adminToken,
-    retryAfterSeconds,
-  } = options
+    ...handlerOptions
+  } = read.object(options, PLUGIN_OPTION_KEYS) as unknown as HealthgateOptions
   if (typeof health?.evaluate !== 'function' || typeof health.close !== 'function') {
-    throw new TypeError('Expected `health` to be a Health created by createHealth()')
+    read.fail('health', 'a Health created by createHealth()', health)
   }
-  if (typeof prefix !== 'string' || !prefix.startsWith('/') || /[?#*:\s]/.test(prefix)) {
-    throw new TypeError(`Expected \`prefix\` to be a URL path starting with '/', got \`${String(prefix)}\``)
+  // Fastify would read `:name` and `*` as route parameters and wildcards.
+  if (typeof path !== 'string' || !path.startsWith('/') || /[?#*:\s]/.test(path)) {
+    read.fail('path', "a URL path starting with '/', without ':' or '*'", path)
   }
-  if (typeof closeHealth !== 'boolean') {
-    throw new TypeError(`Expected \`closeHealth\` to be a boolean, got \`${String(closeHealth)}\``)
-  }
+  const closesHealth = read.boolean('closeHealth', closeHealth, true)
   if (typeof shutdown !== 'boolean' && (shutdown === null || typeof shutdown !== 'object')) {
-    throw new TypeError(
-      `Expected \`shutdown\` to be a boolean or shutdown options, got \`${String(shutdown)}\``,
-    )
+    read.fail('shutdown', 'a boolean or the options of installShutdown()', shutdown)
   }
-  const mount = prefix.length > 1 && prefix.endsWith('/') ? prefix.slice(0, -1) : prefix
+  const mount = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
   // The core matches the whole request path, so it needs the prefix of the scope we are registered in too.
-  const handler = createHandler(health, {
+  const handler = createHandlerFor(OWNER, health, {
+    ...handlerOptions,
     path: joinPaths(fastify.prefix, mount),
-    details,
-    adminToken,
-    retryAfterSeconds,
   })
 
   fastify.decorate('health', health)
-  if (closeHealth) {
+  if (closesHealth) {
     fastify.addHook('onClose', async () => {
       await health.close()
     })
   }
   if (shutdown) {
-    const controller = health.installShutdown({
+    const controller = installShutdown(health, {
       ...(shutdown === true ? {} : shutdown),
       server: fastify.server,
       close: () => fastify.close(),
@@ -180,7 +183,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array | st
 }
 
 /**
- * Serves the health routes under `prefix` (default `/health`), decorates `fastify.health` and closes the
+ * Serves the health routes under `path` (default `/health`), decorates `fastify.health` and closes the
  * health with Fastify. `fastify.register(healthgate, { health })`.
  */
 export const healthgate = fp(plugin, { fastify: '5.x', name: '@healthgate/fastify' })

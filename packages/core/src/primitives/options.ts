@@ -130,8 +130,8 @@ export function unknownOptionMessage(prefix: string, key: string, known: readonl
 }
 
 /**
- * The known name closest to `name`: same letters ignoring case and separators, a prefix of it (`timeout`
- * for `timeoutMs`), or within an edit distance of a third of its length (at least 2).
+ * The known name closest to `name`: same letters ignoring case and separators, a prefix or suffix of it
+ * (`timeout` for `timeoutMs`, `token` for `adminToken`), or within an edit distance of a third of its length (at least 2).
  */
 export function closest(name: string, known: readonly string[]): string | undefined {
   const fold = (text: string) => text.toLowerCase().replace(/[-_]/g, '')
@@ -142,7 +142,8 @@ export function closest(name: string, known: readonly string[]): string | undefi
     const folded = fold(candidate)
     if (folded === target) return candidate
     const distance =
-      target.length >= 3 && (folded.startsWith(target) || target.startsWith(folded))
+      target.length >= 3 &&
+      (folded.startsWith(target) || folded.endsWith(target) || target.startsWith(folded))
         ? 1
         : editDistance(target, folded)
     if (distance < bestDistance) {

@@ -136,6 +136,7 @@ describe('optionReader', () => {
     expect(closest('cacheTTLMs', ['cacheTtlMs'])).toBe('cacheTtlMs')
     expect(closest('critcal', ['critical', 'tags'])).toBe('critical')
     expect(closest('banana', ['critical', 'tags'])).toBeUndefined()
+    expect(closest('token', ['path', 'adminToken'])).toBe('adminToken')
   })
 })
 
