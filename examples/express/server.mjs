@@ -1,3 +1,4 @@
+import { installShutdown } from '@healthgate/core'
 import { createDemo } from './app.mjs'
 import { usage } from './checks.mjs'
 
@@ -24,7 +25,7 @@ function installGracefulShutdown() {
     console.error(`Expected HEALTHGATE_SHUTDOWN to be 'graceful' or 'immediate', got ${JSON.stringify(mode)}`)
     process.exit(1)
   }
-  return demo.health.installShutdown({
+  return installShutdown(demo.health, {
     server: demo.server,
     maxDrainMs: mode === 'immediate' ? 0 : 30_000,
     // The server and the health are closed by then; this closes the clients of the checks.

@@ -448,7 +448,14 @@ describe('validation', () => {
     [{ checks: [pass('a', { tags: ['readiness' as never] })] }, /`tags`/],
     [{ checks: [pass('bad name')] }, /`name`/],
     [{ startup: 'later' }, /`startup`/],
-    [{ cacheTtlMs: 5000 }, /Unknown option `cacheTtlMs` passed to createHealth\(\)/],
+    [
+      { defaultCacheTtl: 5000 },
+      /^createHealth\(\): unknown option `defaultCacheTtl`; did you mean `defaultCacheTtlMs`\?/,
+    ],
+    [{ cacheTtlMs: 5000 }, /^createHealth\(\): unknown option `cacheTtlMs`; Known options: checks, /],
+    [{ onError: 'log' }, /^createHealth\(\): expected `onError` to be a function/],
+    [{ maintenance: {} }, /^createHealth\(\): expected `maintenance` to be a MaintenanceStore/],
+    [null, /^createHealth\(\): expected the options to be an object, got null/],
   ])('rejects %p', (options, message) => {
     expect(() => createHealth(options as never)).toThrow(TypeError)
     expect(() => createHealth(options as never)).toThrow(message)

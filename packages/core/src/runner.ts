@@ -1,4 +1,5 @@
 import { CheckStillRunningError, CheckTimeoutError } from './errors.js'
+import { raceDeadline } from './primitives/deadline.js'
 import { describeValue, isErrorLike, sanitizeOutput } from './sanitize.js'
 import type { CheckDefinition, CheckOutcome, CheckResult, Measurement, Probe, Status } from './types.js'
 import {
@@ -29,7 +30,8 @@ interface RawResult {
   durationMs: number
 }
 
-type Settled = { kind: 'ok'; value: unknown } | { kind: 'error'; error: unknown } | { kind: 'timeout' }
+/** The raw outcome behind the placeholder a background check reports until its first run: compared by identity. */
+const NO_RESULT_YET: RawResult = Object.freeze({ status: 'fail', output: 'no result yet', durationMs: 0 })
 
 /**
  * Runs one check with the guarantees the rest of healthgate relies on: a hard deadline, at most one run
@@ -103,7 +105,7 @@ export class CheckRunner {
       )
     }
     this.tags = new Set(tags)
-    this.#pending = this.#build({ status: 'fail', output: 'no result yet', durationMs: 0 }, 'fail')
+    this.#pending = this.#build(NO_RESULT_YET, 'fail')
   }
 
   /** Starts background refresh when `intervalMs` is set. */
@@ -164,38 +166,25 @@ export class CheckRunner {
 
   async #execute(): Promise<RawResult> {
     const started = performance.now()
-    const controller = new AbortController()
-    // An async wrapper turns a synchronous throw into a rejection.
-    const work = (async () => this.#check(controller.signal))()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const settled = await new Promise<Settled>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'timeout' }), this.timeoutMs)
-      work.then(
-        (value) => resolve({ kind: 'ok', value }),
-        (error: unknown) => resolve({ kind: 'error', error }),
-      )
-    }).finally(() => clearTimeout(timer))
+    const { settled, work } = raceDeadline(this.#check, this.timeoutMs, {
+      timeoutReason: () => new CheckTimeoutError(this.timeoutMs),
+    })
+    const outcome = await settled
     const durationMs = Math.round((performance.now() - started) * 100) / 100
-
-    if (settled.kind === 'timeout') {
-      const error = new CheckTimeoutError(this.timeoutMs)
-      controller.abort(error)
+    if (outcome.kind === 'ok') return this.#fromOutcome(outcome.value, durationMs)
+    if (outcome.kind === 'timeout') {
       // Until the abandoned run settles, no new run starts: a hung dependency must not pile up work.
       this.#hungSince = started
-      work.then(
-        () => this.#clearHung(started),
-        () => this.#clearHung(started),
-      )
-      return { status: 'fail', output: error.message, durationMs }
+      const clear = () => this.#clearHung(started)
+      work.then(clear, clear)
+      return { status: 'fail', output: new CheckTimeoutError(this.timeoutMs).message, durationMs }
     }
-    if (settled.kind === 'error') {
-      const { error } = settled
-      const output = isErrorLike(error)
-        ? sanitizeOutput(error) || error.name
-        : `check threw a non-Error value: ${sanitizeOutput(describeValue(error))}`
-      return { status: 'fail', output, durationMs }
-    }
-    return this.#fromOutcome(settled.value, durationMs)
+    // No outer signal is given, so the race cannot end `aborted`: what is left is an error.
+    const error = outcome.kind === 'error' ? outcome.error : outcome.reason
+    const output = isErrorLike(error)
+      ? sanitizeOutput(error) || error.name
+      : `check threw a non-Error value: ${sanitizeOutput(describeValue(error))}`
+    return { status: 'fail', output, durationMs }
   }
 
   #clearHung(started: number): void {
@@ -289,7 +278,7 @@ export class CheckRunner {
     if (raw.observedValue !== undefined) {
       result.observedValue = raw.observedValue
       if (raw.observedUnit !== undefined) result.observedUnit = raw.observedUnit
-    } else if (result.measurement === 'responseTime' && raw.output !== 'no result yet') {
+    } else if (result.measurement === 'responseTime' && raw !== NO_RESULT_YET) {
       result.observedValue = raw.durationMs
       result.observedUnit = 'ms'
     }

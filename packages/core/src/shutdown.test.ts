@@ -4,7 +4,12 @@ import { request } from '../../../test/support/http.js'
 import { createHandler } from './handler.js'
 import { createHealth, type Health, type HealthOptions } from './health.js'
 import { createNodeListener, tuneForLoadBalancer } from './node.js'
-import type { ShutdownController, ShutdownLogger, ShutdownOptions } from './shutdown.js'
+import {
+  installShutdown,
+  type ShutdownController,
+  type ShutdownLogger,
+  type ShutdownOptions,
+} from './shutdown.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const TOKEN = 'drain-test-token'
@@ -81,7 +86,7 @@ function startProber(port: number, userAgent: string, intervalMs: number) {
 
 function install(health: Health, options: ShutdownOptions): ShutdownController & { exits: number[] } {
   const exits: number[] = []
-  const controller = health.installShutdown({ signals: [], exit: (code) => exits.push(code), ...options })
+  const controller = installShutdown(health, { signals: [], exit: (code) => exits.push(code), ...options })
   cleanups.push(() => controller.dispose())
   return Object.assign(controller, { exits })
 }
@@ -270,10 +275,13 @@ describe('drain confirmation', () => {
     expect(aborted.waitedMs).toBeLessThan(1000)
 
     await expect(health.waitForDrain({ maxMs: 0 })).rejects.toThrow(
-      'Expected `maxMs` to be a positive number, got `0`',
+      'health.waitForDrain(): expected `maxMs` to be a positive number, got number 0',
     )
     await expect(health.waitForDrain({ maxMs: 10, pollMs: -1 })).rejects.toThrow(
-      'Expected `pollMs` to be a positive number, got `-1`',
+      'health.waitForDrain(): expected `pollMs` to be a positive number, got number -1',
+    )
+    await expect(health.waitForDrain({ maxMs: 10, poll: 5 } as never)).rejects.toThrow(
+      'health.waitForDrain(): unknown option `poll`; did you mean `pollMs`?',
     )
     expect(() => health.recordProbe(42 as never, 200)).toThrow('Expected `id` to be a string')
     expect(() => health.recordProbe('lb', '503' as never)).toThrow('Expected `httpStatus` to be an integer')
@@ -284,23 +292,27 @@ describe('installShutdown', () => {
   it('rejects bad options with a TypeError naming the option', () => {
     const health = makeHealth()
     const cases: Array<[unknown, string]> = [
-      [{ maxDrainMs: -1 }, 'Expected `maxDrainMs` to be a non-negative number, got `-1`'],
-      [{ closeTimeoutMs: 0 }, 'Expected `closeTimeoutMs` to be a positive number, got `0`'],
-      [{ drainPollMs: Number.NaN }, 'Expected `drainPollMs` to be a positive number'],
-      [{ signals: 'SIGTERM' }, 'Expected `signals` to be an array'],
-      [{ signals: ['SIGKILL'] }, "Expected `signals` to contain catchable signal names like 'SIGTERM'"],
-      [{ signals: ['SIGNOPE'] }, "Expected `signals` to contain catchable signal names like 'SIGTERM'"],
-      [{ onShutdown: [() => {}, 'x'] }, 'Expected `onShutdown[1]` to be a function'],
-      [{ server: {} }, 'Expected `server` to be a node:http server'],
-      [{ close: 'now' }, 'Expected `close` to be a function'],
-      [{ exit: 1 }, 'Expected `exit` to be a boolean or a function'],
-      [{ logger: { info() {} } }, 'Expected `logger` to have `info()` and `error()` methods'],
-      [null, 'Expected shutdown options to be an object'],
+      [{ maxDrainMs: -1 }, 'expected `maxDrainMs` to be a number of at least 0, got number -1'],
+      [{ closeTimeoutMs: 0 }, 'expected `closeTimeoutMs` to be a positive number, got number 0'],
+      [{ drainPollMs: Number.NaN }, 'expected `drainPollMs` to be a positive number'],
+      [{ signals: 'SIGTERM' }, 'expected `signals` to be an array'],
+      [{ signals: ['SIGKILL'] }, "expected `signals` to be catchable signal names like 'SIGTERM'"],
+      [{ signals: ['SIGNOPE'] }, "expected `signals` to be catchable signal names like 'SIGTERM'"],
+      [{ onShutdown: [() => {}, 'x'] }, 'expected `onShutdown[1]` to be a function'],
+      [{ server: {} }, 'expected `server` to be a node:http server'],
+      [{ close: 'now' }, 'expected `close` to be a function'],
+      [{ exit: 1 }, 'expected `exit` to be a boolean or a function'],
+      [{ logger: { info() {} } }, 'expected `logger` to be an object with `info()` and `error()` methods'],
+      [{ maxDrain: 5 }, 'unknown option `maxDrain`; did you mean `maxDrainMs`?'],
+      [null, 'expected the options to be an object'],
     ]
     for (const [options, message] of cases) {
-      expect(() => health.installShutdown(options as ShutdownOptions)).toThrow(TypeError)
-      expect(() => health.installShutdown(options as ShutdownOptions)).toThrow(message)
+      expect(() => installShutdown(health, options as ShutdownOptions)).toThrow(TypeError)
+      expect(() => installShutdown(health, options as ShutdownOptions)).toThrow(
+        `installShutdown(): ${message}`,
+      )
     }
+    expect(() => installShutdown({} as never)).toThrow('installShutdown(): expected `health` to be a Health')
     expect(process.listenerCount('SIGTERM')).toBe(0)
   })
 
@@ -357,7 +369,7 @@ describe('installShutdown', () => {
     expect(result.code).toBe(0)
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /drain not confirmed after \d+ ms \(probers below the threshold: 127\.0\.0\.1 very-slow-lb\)/,
+        /drain not confirmed after \d+ ms \(probers still holding it: 127\.0\.0\.1 very-slow-lb\)/,
       ),
     )
   })
@@ -523,7 +535,7 @@ describe('installShutdown', () => {
   it('removes its signal handlers when disposed, and with exit: false never exits', async () => {
     const health = makeHealth()
     const before = process.listenerCount('SIGINT')
-    const controller = health.installShutdown({ exit: false, logger: makeLogger().logger })
+    const controller = installShutdown(health, { exit: false, logger: makeLogger().logger })
     cleanups.push(() => controller.dispose())
     expect(process.listenerCount('SIGINT')).toBe(before + 1)
     controller()

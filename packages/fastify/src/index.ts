@@ -4,6 +4,7 @@ import {
   type Health,
   type HealthRequest,
   type HealthResponse,
+  installShutdown,
   remoteAddressOf,
   type ShutdownOptions,
 } from '@healthgate/core'
@@ -36,7 +37,7 @@ export interface HealthgateOptions extends Omit<HandlerOptions, 'path'> {
   /** Close the health when Fastify closes (`onClose`). Default: `true`. */
   closeHealth?: boolean
   /**
-   * Graceful shutdown on SIGTERM/SIGINT (`health.installShutdown()`): drain until the load balancers confirm
+   * Graceful shutdown on SIGTERM/SIGINT (`installShutdown(health)`): drain until the load balancers confirm
    * it, then `fastify.close()` (in-flight requests finish, `onClose` hooks run), then the `onShutdown` hooks,
    * then exit. `true` for the defaults, or the options of `installShutdown()` without `server` and `close`.
    * The signal handlers are removed when Fastify closes. Default: `false`.
@@ -87,7 +88,7 @@ const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) =
     })
   }
   if (shutdown) {
-    const controller = health.installShutdown({
+    const controller = installShutdown(health, {
       ...(shutdown === true ? {} : shutdown),
       server: fastify.server,
       close: () => fastify.close(),
