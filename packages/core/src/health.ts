@@ -1,21 +1,19 @@
-import { aggregateStatus, toReport } from './health/aggregate.js'
 import {
   type DrainStatus,
   DrainTracker,
   type DrainWaitResult,
   type WaitForDrainOptions,
 } from './health/drain.js'
+import { Evaluator } from './health/evaluator.js'
 import { type CheckChangeEvent, HealthEvents, type StatusChangeEvent } from './health/events.js'
 import { MaintenanceSwitch } from './health/maintenance-switch.js'
 import { type HealthOptions, readHealthOptions } from './health/options.js'
-import { collect, lifecycleState, Registry } from './health/registry.js'
-import { ReportCache, reportKey } from './health/report-cache.js'
+import { lifecycleState, Registry } from './health/registry.js'
 import type { ErrorHandler } from './primitives/listeners.js'
 import { optionReader } from './primitives/options.js'
 import { CheckRunner, type RunnerDefaults } from './runner.js'
 import type {
   CheckDefinition,
-  CheckResult,
   EvaluateOptions,
   HealthReport,
   LifecycleState,
@@ -37,8 +35,9 @@ const PROBES: readonly Probe[] = ['live', 'ready', 'startup']
 
 /**
  * A set of checks, the lifecycle of the instance, and its maintenance flag. Create with `createHealth()`.
- * A facade over its parts: the check registry and lifecycle, the maintenance switch, the report cache, the
- * drain tracker and the events; `toReport` is the one rule from results to a report.
+ * A facade over its parts (./health/): the check registry and lifecycle, the maintenance switch, the
+ * evaluator (report cache with in-flight joining, one rule from results to a report), the drain tracker
+ * and the events.
  */
 export class Health {
   readonly version: string | undefined
@@ -51,14 +50,12 @@ export class Health {
   readonly #events: HealthEvents
   readonly #registry: Registry
   readonly #maintenance: MaintenanceSwitch
-  readonly #cache = new ReportCache()
   readonly #drain: DrainTracker
   readonly #defaults: RunnerDefaults
-  readonly #startup: 'auto' | 'manual'
   readonly #onError: ErrorHandler
+  readonly #evaluator: Evaluator
   // Built once: the events call it on every change while someone listens for status changes.
-  readonly #readyStatus = (): Status =>
-    toReport('ready', this.#registry.latestReady(), this.#registry, this.#maintenance.read()).status
+  readonly #readyStatus = (): Status => this.#evaluator.readyStatus()
 
   constructor(options?: HealthOptions) {
     const settings = readHealthOptions(options)
@@ -69,7 +66,6 @@ export class Health {
     this.unhealthyThreshold = settings.unhealthyThreshold
     this.proberTtlMs = settings.proberTtlMs
     this.#defaults = settings.defaults
-    this.#startup = settings.startup
     this.#onError = settings.onError
     // Every check is validated before any starts its background work.
     const runners = settings.checks.map((definition) => new CheckRunner(definition, this.#defaults))
@@ -81,9 +77,10 @@ export class Health {
     this.#events = new HealthEvents(settings.onError)
     this.#registry = new Registry(() => this.#events.readinessChanged(this.#readyStatus))
     this.#maintenance = new MaintenanceSwitch(settings.maintenance, () => this.#registry.changed())
+    this.#evaluator = new Evaluator(this.#registry, this.#maintenance, settings.startup)
     this.#drain = new DrainTracker(this.unhealthyThreshold, this.proberTtlMs, () => this.#isDraining())
     for (const runner of runners) this.#install(runner)
-    if (this.#startup === 'auto' && !this.#registry.hasTag('startup')) this.#registry.markStarted()
+    if (settings.startup === 'auto' && !this.#registry.hasTag('startup')) this.#registry.markStarted()
   }
 
   /** Adds a check. Throws a `TypeError` for an invalid definition or a duplicate name. */
@@ -142,19 +139,7 @@ export class Health {
     for (const name of exclude) {
       if (!this.#registry.has(name)) throw new TypeError(`Unknown check "${name}" in \`exclude\``)
     }
-    if (probe === 'startup') return this.#evaluateStartup(exclude)
-    if (probe === 'ready' && !this.#registry.started) await this.#evaluateStartup([])
-    const maintenance = this.#maintenance.read()
-    const key = reportKey(probe, exclude)
-    const now = performance.now()
-    const generation = this.#registry.generation
-    // While a check runs, every request for the same probe waits for the same report instead of building
-    // (and the handler rendering) one of its own: at a few thousand requests per second, hundreds per refresh.
-    const ready =
-      this.#cache.current(key, generation, maintenance, now) ??
-      this.#cache.inflight(key, generation, maintenance)
-    if (ready) return ready
-    return this.#cache.join(key, generation, maintenance, this.#build(probe, exclude, key, maintenance, now))
+    return this.#evaluator.evaluate(probe, exclude)
   }
 
   /**
@@ -163,21 +148,14 @@ export class Health {
    * `performance.now()`, when it has just read it (the handler reads the clock once per request).
    */
   cachedReport(probe: Probe, exclude: readonly string[], now = performance.now()): HealthReport | undefined {
-    if (probe === 'startup' || (probe === 'ready' && !this.#registry.started)) return undefined
-    return this.#cache.current(
-      reportKey(probe, exclude),
-      this.#registry.generation,
-      this.#maintenance.read(),
-      now,
-    )
+    return this.#evaluator.cached(probe, exclude, now)
   }
 
   /** Evaluates one check by name, regardless of probes and maintenance. Throws a `TypeError` for an unknown name. */
   async evaluateCheck(name: string): Promise<HealthReport> {
-    const runner = this.#registry.get(name)
-    if (!runner) throw new TypeError(`Unknown check "${name}"`)
-    const result = await runner.current(performance.now())
-    return toReport('check', [result], this.#registry, this.#maintenance.read())
+    const report = await this.#evaluator.check(name)
+    if (!report) throw new TypeError(`Unknown check "${name}"`)
+    return report
   }
 
   /** Subscribes to status changes of single checks. Returns a disposer. */
@@ -220,7 +198,7 @@ export class Health {
     const results = await Promise.allSettled([...closing, (async () => this.#maintenance.close())()])
     for (const result of results) if (result.status === 'rejected') this.#onError(result.reason)
     this.#events.clear()
-    this.#cache.clear()
+    this.#evaluator.clear()
   }
 
   #install(runner: CheckRunner): void {
@@ -234,31 +212,6 @@ export class Health {
 
   #isDraining(): boolean {
     return this.#registry.stopped || this.#registry.draining || this.#maintenance.read().enabled
-  }
-
-  async #build(
-    probe: Probe,
-    exclude: readonly string[],
-    key: string,
-    maintenance: MaintenanceState,
-    now: number,
-  ) {
-    const generation = this.#registry.generation
-    const runners = this.#registry.select(probe, exclude)
-    const report = toReport(probe, await collect(runners, now), this.#registry, maintenance)
-    // Only a report whose lifecycle did not change while it was built is cached.
-    if (generation === this.#registry.generation) this.#cache.store(key, report, generation, runners)
-    return report
-  }
-
-  async #evaluateStartup(exclude: readonly string[]): Promise<HealthReport> {
-    const results: CheckResult[] = this.#registry.started
-      ? []
-      : await collect(this.#registry.select('startup', exclude), performance.now())
-    if (this.#startup === 'auto' && exclude.length === 0 && aggregateStatus(results) !== 'fail') {
-      this.#registry.markStarted()
-    }
-    return toReport('startup', results, this.#registry, this.#maintenance.read())
   }
 }
 
