@@ -1,18 +1,29 @@
 import { CheckStillRunningError, CheckTimeoutError } from './errors.js'
 import { raceDeadline } from './primitives/deadline.js'
+import { optionReader } from './primitives/options.js'
 import { describeValue, isErrorLike, sanitizeOutput } from './sanitize.js'
 import type { CheckDefinition, CheckOutcome, CheckResult, Measurement, Probe, Status } from './types.js'
-import {
-  booleanOption,
-  optionalPositiveNumber,
-  positiveInteger,
-  positiveNumber,
-  stringOption,
-} from './validate.js'
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 const PROBES: readonly Probe[] = ['live', 'ready', 'startup']
 const JITTER = 0.1
+// Spelt out as an object so that the compiler flags a key missing here: a misspelt `timeout` would
+// otherwise leave the default deadline in place without a word.
+const DEFINITION_KEYS = Object.keys({
+  name: true,
+  check: true,
+  close: true,
+  critical: true,
+  timeoutMs: true,
+  cacheTtlMs: true,
+  intervalMs: true,
+  tags: true,
+  failureThreshold: true,
+  successThreshold: true,
+  componentType: true,
+  componentId: true,
+  measurement: true,
+} satisfies Record<keyof CheckDefinition, true>)
 
 export interface RunnerDefaults {
   timeoutMs: number
@@ -67,7 +78,7 @@ export class CheckRunner {
   readonly #pending: CheckResult
 
   constructor(definition: CheckDefinition, defaults: RunnerDefaults) {
-    if (definition === null || typeof definition !== 'object') {
+    if (definition === null || typeof definition !== 'object' || Array.isArray(definition)) {
       throw new TypeError(`Expected a check definition object, got ${describeValue(definition)}`)
     }
     const { name, check } = definition
@@ -76,33 +87,25 @@ export class CheckRunner {
         `Expected check \`name\` to be 1-128 letters, digits, '.', '_' or '-', got ${describeValue(name)}`,
       )
     }
-    if (typeof check !== 'function') {
-      throw new TypeError(
-        `Expected \`check\` of check "${name}" to be a function, got ${describeValue(check)}`,
-      )
-    }
-    if (definition.close !== undefined && typeof definition.close !== 'function') {
-      throw new TypeError(
-        `Expected \`close\` of check "${name}" to be a function, got ${describeValue(definition.close)}`,
-      )
-    }
+    // Every message names the check: `check "db": expected \`timeoutMs\` to be a positive number, got …`.
+    const read = optionReader(`check "${name}"`)
+    read.object(definition, DEFINITION_KEYS)
     this.name = name
-    this.#check = check
-    this.#close = definition.close
-    this.critical = booleanOption('critical', definition.critical, true)
-    this.timeoutMs = positiveNumber('timeoutMs', definition.timeoutMs ?? defaults.timeoutMs)
-    this.cacheTtlMs = positiveNumber('cacheTtlMs', definition.cacheTtlMs ?? defaults.cacheTtlMs)
-    this.intervalMs = optionalPositiveNumber('intervalMs', definition.intervalMs)
-    this.failureThreshold = positiveInteger('failureThreshold', definition.failureThreshold ?? 1)
-    this.successThreshold = positiveInteger('successThreshold', definition.successThreshold ?? 1)
-    this.componentType = stringOption('componentType', definition.componentType) ?? 'component'
-    this.componentId = stringOption('componentId', definition.componentId)
-    this.measurement = stringOption('measurement', definition.measurement) ?? 'responseTime'
+    this.#check =
+      read.func<CheckDefinition['check']>('check', check) ?? read.fail('check', 'a function', check)
+    this.#close = read.func<NonNullable<CheckDefinition['close']>>('close', definition.close)
+    this.critical = read.boolean('critical', definition.critical, true)
+    this.timeoutMs = read.positiveNumber('timeoutMs', definition.timeoutMs, defaults.timeoutMs)
+    this.cacheTtlMs = read.positiveNumber('cacheTtlMs', definition.cacheTtlMs, defaults.cacheTtlMs)
+    this.intervalMs = read.optionalPositiveNumber('intervalMs', definition.intervalMs)
+    this.failureThreshold = read.positiveInteger('failureThreshold', definition.failureThreshold, 1)
+    this.successThreshold = read.positiveInteger('successThreshold', definition.successThreshold, 1)
+    this.componentType = read.string('componentType', definition.componentType) ?? 'component'
+    this.componentId = read.string('componentId', definition.componentId)
+    this.measurement = read.string('measurement', definition.measurement) ?? 'responseTime'
     const tags = definition.tags ?? ['ready']
     if (!Array.isArray(tags) || tags.some((tag) => !PROBES.includes(tag))) {
-      throw new TypeError(
-        `Expected \`tags\` of check "${name}" to be an array of 'live', 'ready', 'startup', got ${describeValue(tags)}`,
-      )
+      read.fail('tags', "an array of 'live', 'ready', 'startup'", tags)
     }
     this.tags = new Set(tags)
     this.#pending = this.#build(NO_RESULT_YET, 'fail')

@@ -22,9 +22,9 @@ export class Evaluator {
 
   /** The hot path: a current cached report, or `undefined`. Allocates nothing. */
   cached(probe: Probe, exclude: readonly string[], now: number): HealthReport | undefined {
-    if (probe === 'startup' || (probe === 'ready' && !this.#registry.started)) return undefined
-    const key = reportKey(probe, exclude)
-    return this.#cache.current(key, this.#registry.generation, this.#maintenance.read(), now)
+    const registry = this.#registry
+    if (probe === 'startup' || (probe === 'ready' && !registry.started)) return undefined
+    return this.#cache.current(reportKey(probe, exclude), registry.generation, this.#maintenance.read(), now)
   }
 
   /** `exclude` must hold known names. */

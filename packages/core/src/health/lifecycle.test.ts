@@ -163,7 +163,11 @@ describe('background refresh', () => {
 describe('validation', () => {
   it.each([
     [{ defaultTimeoutMs: -1 }, /`defaultTimeoutMs`.*positive number.*-1/],
-    [{ checks: [{ name: 'a', check: 'nope' }] }, /`check` of check "a" to be a function/],
+    [{ checks: [{ name: 'a', check: 'nope' }] }, /^check "a": expected `check` to be a function/],
+    [
+      { checks: [pass('a', { timeout: 5 } as never)] },
+      /^check "a": unknown option `timeout`; did you mean `timeoutMs`\?/,
+    ],
     [{ checks: [pass('a'), pass('a')] }, /Duplicate check name "a"/],
     [{ checks: [pass('a', { timeoutMs: 0 })] }, /`timeoutMs`/],
     [{ checks: [pass('a', { failureThreshold: 1.5 })] }, /`failureThreshold`.*positive integer/],
