@@ -1,5 +1,5 @@
 import { CheckStillRunningError, CheckTimeoutError } from './errors.js'
-import { raceDeadline } from './primitives/deadline.js'
+import { raceDeadline, sleep } from './primitives/deadline.js'
 import { optionReader } from './primitives/options.js'
 import { describeValue, isErrorLike, sanitizeOutput } from './sanitize.js'
 import type { CheckDefinition, CheckOutcome, CheckResult, Measurement, Probe, Status } from './types.js'
@@ -71,7 +71,8 @@ export class CheckRunner {
   #resultAt = Number.NEGATIVE_INFINITY
   #inflight: Promise<CheckResult> | undefined
   #hungSince: number | undefined
-  #timer: ReturnType<typeof setTimeout> | undefined
+  /** Set while background refresh runs; aborted by `close()`. */
+  #refresh: AbortController | undefined
   #closed = false
   #consecutiveFailures = 0
   #consecutiveSuccesses = 0
@@ -113,8 +114,9 @@ export class CheckRunner {
 
   /** Starts background refresh when `intervalMs` is set. */
   start(): void {
-    if (this.intervalMs === undefined || this.#closed || this.#timer) return
-    this.#schedule(0)
+    if (this.intervalMs === undefined || this.#closed || this.#refresh) return
+    this.#refresh = new AbortController()
+    void this.#refreshLoop(this.intervalMs, this.#refresh.signal)
   }
 
   /** The latest reported result, if any, without running anything. */
@@ -162,8 +164,7 @@ export class CheckRunner {
 
   async close(): Promise<void> {
     this.#closed = true
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = undefined
+    this.#refresh?.abort()
     await this.#close?.()
   }
 
@@ -290,16 +291,17 @@ export class CheckRunner {
     return result
   }
 
-  #schedule(delayMs: number): void {
-    if (this.#closed) return
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined
-      void this.run().then(() => {
-        if (this.#closed || this.intervalMs === undefined) return
-        const jitter = 1 + (Math.random() * 2 - 1) * JITTER
-        this.#schedule(this.intervalMs * jitter)
-      })
-    }, delayMs)
-    this.#timer.unref?.()
+  /** Runs the check now, then every `intervalMs` (jittered) until closed. The pauses let the process exit. */
+  async #refreshLoop(intervalMs: number, signal: AbortSignal): Promise<void> {
+    let delayMs = 0
+    for (;;) {
+      try {
+        await sleep(delayMs, { signal, unref: true })
+      } catch {
+        return // closed
+      }
+      await this.run()
+      delayMs = intervalMs * (1 + (Math.random() * 2 - 1) * JITTER)
+    }
   }
 }
