@@ -220,6 +220,25 @@ describe('aggregation', () => {
     expect((await h.evaluate()).httpStatus).toBe(200)
   })
 
+  it('tells the placeholder by identity, not by its text: a check failing with the same words keeps its duration', async () => {
+    const h = make([
+      { name: 'bg', intervalMs: 10_000, check: () => sleep(200).then(() => undefined) },
+      failing('says', {
+        check: async () => {
+          throw new Error('no result yet')
+        },
+      }),
+    ])
+    const report = await h.evaluate()
+    expect(find(report.checks, 'bg')).not.toHaveProperty('observedValue')
+    expect(find(report.checks, 'says')).toMatchObject({
+      output: 'no result yet',
+      observedValue: expect.any(Number),
+      observedUnit: 'ms',
+    })
+    await sleep(250)
+  })
+
   it('keeps liveness free of checks not tagged live', async () => {
     const h = make([failing('db'), pass('loop', { tags: ['live', 'ready'] })])
     const live = await h.evaluate({ probe: 'live' })
