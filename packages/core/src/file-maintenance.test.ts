@@ -38,7 +38,13 @@ describe('fileMaintenance', () => {
     expect(() => fileMaintenance({ path: '' })).toThrow(/`path`/)
     expect(() => fileMaintenance({} as never)).toThrow(/`path`/)
     expect(() => fileMaintenance({ path: join(dir, 'flag'), pollMs: 0 })).toThrow(
-      'Expected `pollMs` to be a positive number, got `0`',
+      'fileMaintenance(): expected `pollMs` to be a positive number, got number 0',
+    )
+    expect(() => fileMaintenance({ path: join(dir, 'flag'), poll: 10 } as never)).toThrow(
+      'fileMaintenance(): unknown option `poll`; did you mean `pollMs`?',
+    )
+    expect(() => fileMaintenance({ path: join(dir, 'flag'), onError: 'log' } as never)).toThrow(
+      'fileMaintenance(): expected `onError` to be a function',
     )
     expect(() => fileMaintenance(null as never)).toThrow(TypeError)
   })
@@ -162,8 +168,10 @@ describe('fileMaintenance', () => {
     expect(seen).toHaveLength(1)
   })
 
-  test('a throwing subscriber does not stop the others', async () => {
-    const store = open({ path: join(dir, 'flag') })
+  test('a throwing subscriber neither rejects set() nor stops the poller or the others, and reaches onError', async () => {
+    const path = join(dir, 'flag')
+    const errors: unknown[] = []
+    const store = open({ path, pollMs: 20, onError: (error) => errors.push(error) })
     const seen: boolean[] = []
     store.subscribe?.(() => {
       throw new Error('listener bug')
@@ -171,6 +179,12 @@ describe('fileMaintenance', () => {
     store.subscribe?.((state) => seen.push(state.enabled))
     await store.set(true)
     expect(seen).toEqual([true])
+    expect(errors).toEqual([new Error('listener bug')])
+    // The poller still sees what a deploy script does to the file.
+    rmSync(path)
+    await waitFor(() => seen.length === 2, 1000)
+    expect(seen).toEqual([true, false])
+    expect(errors).toHaveLength(2)
   })
 
   test('close() stops watching and polling', async () => {

@@ -1,6 +1,10 @@
 import { type FSWatcher, readFileSync, statSync, watch } from 'node:fs'
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
+import { sameMaintenance } from './maintenance.js'
+import { type ErrorHandler, Listeners } from './primitives/listeners.js'
+import { optionReader } from './primitives/options.js'
+import { describeValue } from './sanitize.js'
 import type { MaintenanceState, MaintenanceStore } from './types.js'
 
 export interface FileMaintenanceOptions {
@@ -8,6 +12,8 @@ export interface FileMaintenanceOptions {
   path: string
   /** How often the file is looked at, in ms. Changes are usually seen sooner through a file watcher. Default: 250. */
   pollMs?: number
+  /** Receives what a subscriber threw; it never stops the poller nor the other subscribers. Default: a process warning. */
+  onError?: (error: unknown) => void
 }
 
 export interface FileMaintenanceStore extends MaintenanceStore {
@@ -16,6 +22,12 @@ export interface FileMaintenanceStore extends MaintenanceStore {
   close(): void
 }
 
+const read = optionReader('fileMaintenance')
+const KEYS = Object.keys({
+  path: true,
+  pollMs: true,
+  onError: true,
+} satisfies Record<keyof FileMaintenanceOptions, true>)
 const MAX_REASON = 200
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g
@@ -45,18 +57,13 @@ const errorCode = (error: unknown): string | undefined => {
  * events where the platform reports them); the poller is unref'd and stopped by `close()`.
  */
 export function fileMaintenance(options: FileMaintenanceOptions): FileMaintenanceStore {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('Expected `fileMaintenance` options to be an object with a `path`')
+  const given = read.object(options, KEYS)
+  if (typeof given.path !== 'string' || given.path.trim() === '') {
+    read.fail('path', 'a non-empty string', given.path)
   }
-  const { path, pollMs = 250 } = options
-  if (typeof path !== 'string' || path.trim() === '') {
-    throw new TypeError(`Expected \`path\` to be a non-empty string, got \`${String(path)}\``)
-  }
-  if (typeof pollMs !== 'number' || !Number.isFinite(pollMs) || pollMs <= 0) {
-    throw new TypeError(`Expected \`pollMs\` to be a positive number, got \`${String(pollMs)}\``)
-  }
-
-  const listeners = new Set<(state: MaintenanceState) => void>()
+  const path = given.path as string
+  const pollMs = read.positiveNumber('pollMs', given.pollMs, 250)
+  const listeners = new Listeners<MaintenanceState>(read.func<ErrorHandler>('onError', given.onError))
   let state: MaintenanceState = Object.freeze({ enabled: false, source: 'file' })
   let last: Seen | undefined
   let closed = false
@@ -64,23 +71,9 @@ export function fileMaintenance(options: FileMaintenanceOptions): FileMaintenanc
   let again = false
 
   const emit = (next: MaintenanceState): void => {
-    if (
-      next.enabled === state.enabled &&
-      next.reason === state.reason &&
-      next.since === state.since &&
-      next.stale === state.stale &&
-      next.note === state.note
-    ) {
-      return
-    }
+    if (sameMaintenance(next, state)) return
     state = Object.freeze(next)
-    for (const listener of listeners) {
-      try {
-        listener(state)
-      } catch {
-        // One listener's error must not starve the others or stop the poller.
-      }
-    }
+    listeners.emit(state)
   }
 
   const apply = (seen: Seen): void => {
@@ -179,21 +172,16 @@ export function fileMaintenance(options: FileMaintenanceOptions): FileMaintenanc
     async set(enabled, reason) {
       if (closed) throw new Error('maintenance store is closed')
       if (typeof enabled !== 'boolean') {
-        throw new TypeError(`Expected \`enabled\` to be a boolean, got \`${String(enabled)}\``)
+        throw new TypeError(`Expected \`enabled\` to be a boolean, got ${describeValue(enabled)}`)
       }
       if (reason !== undefined && typeof reason !== 'string') {
-        throw new TypeError(`Expected \`reason\` to be a string, got \`${String(reason)}\``)
+        throw new TypeError(`Expected \`reason\` to be a string, got ${describeValue(reason)}`)
       }
       if (enabled) await writeFile(path, reason ? `${toReason(reason) ?? ''}\n` : '')
       else await rm(path, { force: true })
       await refresh()
     },
-    subscribe(listener) {
-      listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-      }
-    },
+    subscribe: (listener) => listeners.add(listener),
     close() {
       closed = true
       clearInterval(timer)

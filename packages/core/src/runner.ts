@@ -1,17 +1,29 @@
 import { CheckStillRunningError, CheckTimeoutError } from './errors.js'
+import { raceDeadline, sleep } from './primitives/deadline.js'
+import { optionReader } from './primitives/options.js'
 import { describeValue, isErrorLike, sanitizeOutput } from './sanitize.js'
 import type { CheckDefinition, CheckOutcome, CheckResult, Measurement, Probe, Status } from './types.js'
-import {
-  booleanOption,
-  optionalPositiveNumber,
-  positiveInteger,
-  positiveNumber,
-  stringOption,
-} from './validate.js'
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 const PROBES: readonly Probe[] = ['live', 'ready', 'startup']
 const JITTER = 0.1
+// Spelt out as an object so that the compiler flags a key missing here: a misspelt `timeout` would
+// otherwise leave the default deadline in place without a word.
+const DEFINITION_KEYS = Object.keys({
+  name: true,
+  check: true,
+  close: true,
+  critical: true,
+  timeoutMs: true,
+  cacheTtlMs: true,
+  intervalMs: true,
+  tags: true,
+  failureThreshold: true,
+  successThreshold: true,
+  componentType: true,
+  componentId: true,
+  measurement: true,
+} satisfies Record<keyof CheckDefinition, true>)
 
 export interface RunnerDefaults {
   timeoutMs: number
@@ -29,7 +41,8 @@ interface RawResult {
   durationMs: number
 }
 
-type Settled = { kind: 'ok'; value: unknown } | { kind: 'error'; error: unknown } | { kind: 'timeout' }
+/** The raw outcome behind the placeholder a background check reports until its first run: compared by identity. */
+const NO_RESULT_YET: RawResult = Object.freeze({ status: 'fail', output: 'no result yet', durationMs: 0 })
 
 /**
  * Runs one check with the guarantees the rest of healthgate relies on: a hard deadline, at most one run
@@ -58,14 +71,15 @@ export class CheckRunner {
   #resultAt = Number.NEGATIVE_INFINITY
   #inflight: Promise<CheckResult> | undefined
   #hungSince: number | undefined
-  #timer: ReturnType<typeof setTimeout> | undefined
+  /** Set while background refresh runs; aborted by `close()`. */
+  #refresh: AbortController | undefined
   #closed = false
   #consecutiveFailures = 0
   #consecutiveSuccesses = 0
   readonly #pending: CheckResult
 
   constructor(definition: CheckDefinition, defaults: RunnerDefaults) {
-    if (definition === null || typeof definition !== 'object') {
+    if (definition === null || typeof definition !== 'object' || Array.isArray(definition)) {
       throw new TypeError(`Expected a check definition object, got ${describeValue(definition)}`)
     }
     const { name, check } = definition
@@ -74,42 +88,35 @@ export class CheckRunner {
         `Expected check \`name\` to be 1-128 letters, digits, '.', '_' or '-', got ${describeValue(name)}`,
       )
     }
-    if (typeof check !== 'function') {
-      throw new TypeError(
-        `Expected \`check\` of check "${name}" to be a function, got ${describeValue(check)}`,
-      )
-    }
-    if (definition.close !== undefined && typeof definition.close !== 'function') {
-      throw new TypeError(
-        `Expected \`close\` of check "${name}" to be a function, got ${describeValue(definition.close)}`,
-      )
-    }
+    // Every message names the check: `check "db": expected \`timeoutMs\` to be a positive number, got …`.
+    const read = optionReader(`check "${name}"`)
+    read.object(definition, DEFINITION_KEYS)
     this.name = name
-    this.#check = check
-    this.#close = definition.close
-    this.critical = booleanOption('critical', definition.critical, true)
-    this.timeoutMs = positiveNumber('timeoutMs', definition.timeoutMs ?? defaults.timeoutMs)
-    this.cacheTtlMs = positiveNumber('cacheTtlMs', definition.cacheTtlMs ?? defaults.cacheTtlMs)
-    this.intervalMs = optionalPositiveNumber('intervalMs', definition.intervalMs)
-    this.failureThreshold = positiveInteger('failureThreshold', definition.failureThreshold ?? 1)
-    this.successThreshold = positiveInteger('successThreshold', definition.successThreshold ?? 1)
-    this.componentType = stringOption('componentType', definition.componentType) ?? 'component'
-    this.componentId = stringOption('componentId', definition.componentId)
-    this.measurement = stringOption('measurement', definition.measurement) ?? 'responseTime'
+    this.#check =
+      read.func<CheckDefinition['check']>('check', check) ?? read.fail('check', 'a function', check)
+    this.#close = read.func<NonNullable<CheckDefinition['close']>>('close', definition.close)
+    this.critical = read.boolean('critical', definition.critical, true)
+    this.timeoutMs = read.positiveNumber('timeoutMs', definition.timeoutMs, defaults.timeoutMs)
+    this.cacheTtlMs = read.positiveNumber('cacheTtlMs', definition.cacheTtlMs, defaults.cacheTtlMs)
+    this.intervalMs = read.optionalPositiveNumber('intervalMs', definition.intervalMs)
+    this.failureThreshold = read.positiveInteger('failureThreshold', definition.failureThreshold, 1)
+    this.successThreshold = read.positiveInteger('successThreshold', definition.successThreshold, 1)
+    this.componentType = read.string('componentType', definition.componentType) ?? 'component'
+    this.componentId = read.string('componentId', definition.componentId)
+    this.measurement = read.string('measurement', definition.measurement) ?? 'responseTime'
     const tags = definition.tags ?? ['ready']
     if (!Array.isArray(tags) || tags.some((tag) => !PROBES.includes(tag))) {
-      throw new TypeError(
-        `Expected \`tags\` of check "${name}" to be an array of 'live', 'ready', 'startup', got ${describeValue(tags)}`,
-      )
+      read.fail('tags', "an array of 'live', 'ready', 'startup'", tags)
     }
     this.tags = new Set(tags)
-    this.#pending = this.#build({ status: 'fail', output: 'no result yet', durationMs: 0 }, 'fail')
+    this.#pending = this.#build(NO_RESULT_YET, 'fail')
   }
 
   /** Starts background refresh when `intervalMs` is set. */
   start(): void {
-    if (this.intervalMs === undefined || this.#closed || this.#timer) return
-    this.#schedule(0)
+    if (this.intervalMs === undefined || this.#closed || this.#refresh) return
+    this.#refresh = new AbortController()
+    void this.#refreshLoop(this.intervalMs, this.#refresh.signal)
   }
 
   /** The latest reported result, if any, without running anything. */
@@ -157,45 +164,31 @@ export class CheckRunner {
 
   async close(): Promise<void> {
     this.#closed = true
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = undefined
+    this.#refresh?.abort()
     await this.#close?.()
   }
 
   async #execute(): Promise<RawResult> {
     const started = performance.now()
-    const controller = new AbortController()
-    // An async wrapper turns a synchronous throw into a rejection.
-    const work = (async () => this.#check(controller.signal))()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const settled = await new Promise<Settled>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'timeout' }), this.timeoutMs)
-      work.then(
-        (value) => resolve({ kind: 'ok', value }),
-        (error: unknown) => resolve({ kind: 'error', error }),
-      )
-    }).finally(() => clearTimeout(timer))
+    const { settled, work } = raceDeadline(this.#check, this.timeoutMs, {
+      timeoutReason: () => new CheckTimeoutError(this.timeoutMs),
+    })
+    const outcome = await settled
     const durationMs = Math.round((performance.now() - started) * 100) / 100
-
-    if (settled.kind === 'timeout') {
-      const error = new CheckTimeoutError(this.timeoutMs)
-      controller.abort(error)
+    if (outcome.kind === 'ok') return this.#fromOutcome(outcome.value, durationMs)
+    if (outcome.kind === 'timeout') {
       // Until the abandoned run settles, no new run starts: a hung dependency must not pile up work.
       this.#hungSince = started
-      work.then(
-        () => this.#clearHung(started),
-        () => this.#clearHung(started),
-      )
-      return { status: 'fail', output: error.message, durationMs }
+      const clear = () => this.#clearHung(started)
+      work.then(clear, clear)
+      return { status: 'fail', output: new CheckTimeoutError(this.timeoutMs).message, durationMs }
     }
-    if (settled.kind === 'error') {
-      const { error } = settled
-      const output = isErrorLike(error)
-        ? sanitizeOutput(error) || error.name
-        : `check threw a non-Error value: ${sanitizeOutput(describeValue(error))}`
-      return { status: 'fail', output, durationMs }
-    }
-    return this.#fromOutcome(settled.value, durationMs)
+    // No outer signal is given, so the race cannot end `aborted`: what is left is an error.
+    const error = outcome.kind === 'error' ? outcome.error : outcome.reason
+    const output = isErrorLike(error)
+      ? sanitizeOutput(error) || error.name
+      : `check threw a non-Error value: ${sanitizeOutput(describeValue(error))}`
+    return { status: 'fail', output, durationMs }
   }
 
   #clearHung(started: number): void {
@@ -289,7 +282,7 @@ export class CheckRunner {
     if (raw.observedValue !== undefined) {
       result.observedValue = raw.observedValue
       if (raw.observedUnit !== undefined) result.observedUnit = raw.observedUnit
-    } else if (result.measurement === 'responseTime' && raw.output !== 'no result yet') {
+    } else if (result.measurement === 'responseTime' && raw !== NO_RESULT_YET) {
       result.observedValue = raw.durationMs
       result.observedUnit = 'ms'
     }
@@ -298,16 +291,17 @@ export class CheckRunner {
     return result
   }
 
-  #schedule(delayMs: number): void {
-    if (this.#closed) return
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined
-      void this.run().then(() => {
-        if (this.#closed || this.intervalMs === undefined) return
-        const jitter = 1 + (Math.random() * 2 - 1) * JITTER
-        this.#schedule(this.intervalMs * jitter)
-      })
-    }, delayMs)
-    this.#timer.unref?.()
+  /** Runs the check now, then every `intervalMs` (jittered) until closed. The pauses let the process exit. */
+  async #refreshLoop(intervalMs: number, signal: AbortSignal): Promise<void> {
+    let delayMs = 0
+    for (;;) {
+      try {
+        await sleep(delayMs, { signal, unref: true })
+      } catch {
+        return // closed
+      }
+      await this.run()
+      delayMs = intervalMs * (1 + (Math.random() * 2 - 1) * JITTER)
+    }
   }
 }

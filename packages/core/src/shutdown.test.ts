@@ -1,13 +1,17 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { request } from '../../../test/support/http.js'
-import { createHandler } from './handler.js'
+import { startHealthServer, startProber as startProberOn } from '../../../test/support/probers.js'
 import { createHealth, type Health, type HealthOptions } from './health.js'
 import { createNodeListener, tuneForLoadBalancer } from './node.js'
-import type { ShutdownController, ShutdownLogger, ShutdownOptions } from './shutdown.js'
+import {
+  installShutdown,
+  type ShutdownController,
+  type ShutdownLogger,
+  type ShutdownOptions,
+} from './shutdown.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const TOKEN = 'drain-test-token'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -35,272 +39,42 @@ function makeLogger() {
   return { logger, lines, errors }
 }
 
-/** A real node:http server: the health routes, `/slow` (300 ms), `/hang` (never answers), `/` (fast). */
-async function startServer(health: Health): Promise<{ server: http.Server; port: number }> {
-  const healthRoutes = createNodeListener(health, { adminToken: TOKEN })
-  const hanging = new Set<http.ServerResponse>()
-  const server = http.createServer((request, response) => {
-    if (request.url === '/slow') setTimeout(() => response.end('slow done'), 300)
-    else if (request.url === '/hang') hanging.add(response)
-    else if (request.url === '/') response.end('ok')
-    else healthRoutes(request, response)
-  })
-  tuneForLoadBalancer(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  return { server, port: (server.address() as AddressInfo).port }
-}
-
-/** A load-balancer-like prober: GET /health/ready every `intervalMs` with its own User-Agent, until stopped. */
-function startProber(port: number, userAgent: string, intervalMs: number) {
-  const statuses: number[] = []
-  let stopped = false
-  const done = (async () => {
-    while (!stopped) {
-      try {
-        statuses.push((await request(port, '/health/ready', { headers: { 'user-agent': userAgent } })).status)
-      } catch {
-        return // the server closed
-      }
-      await sleep(intervalMs)
-    }
-  })()
-  const stop = async () => {
-    stopped = true
-    await done
-  }
-  cleanups.push(stop)
-  return { statuses, stop }
-}
+const startServer = (health: Health) => startHealthServer(health, cleanups)
+const startProber = (port: number, userAgent: string, intervalMs: number) =>
+  startProberOn(port, userAgent, intervalMs, cleanups)
 
 function install(health: Health, options: ShutdownOptions): ShutdownController & { exits: number[] } {
   const exits: number[] = []
-  const controller = health.installShutdown({ signals: [], exit: (code) => exits.push(code), ...options })
+  const controller = installShutdown(health, { signals: [], exit: (code) => exits.push(code), ...options })
   cleanups.push(() => controller.dispose())
   return Object.assign(controller, { exits })
 }
-
-describe('drain confirmation', () => {
-  it('is confirmed only once every prober saw `unhealthyThreshold` consecutive 503s', async () => {
-    const health = makeHealth({ unhealthyThreshold: 3 })
-    const handler = createHandler(health)
-    const probe = (address: string, userAgent: string) =>
-      handler.handle({
-        method: 'GET',
-        url: '/health/ready',
-        headers: { 'user-agent': userAgent },
-        remoteAddress: address,
-      })
-    await probe('10.0.0.1', 'ELB-HealthChecker/2.0')
-    await probe('10.0.0.2', 'ELB-HealthChecker/2.0')
-    expect(health.drainStatus()).toMatchObject({ draining: false, drained: false })
-
-    await health.enterMaintenance('deploy')
-    for (let i = 0; i < 3; i++) await probe('10.0.0.1', 'ELB-HealthChecker/2.0')
-    await probe('10.0.0.2', 'ELB-HealthChecker/2.0')
-    await probe('10.0.0.2', 'ELB-HealthChecker/2.0')
-    expect(health.drainStatus()).toMatchObject({ draining: true, drained: false })
-    await probe('10.0.0.2', 'ELB-HealthChecker/2.0')
-    const status = health.drainStatus()
-    expect(status.drained).toBe(true)
-    expect(status.probers.map(({ id, consecutive503 }) => [id, consecutive503])).toEqual([
-      ['10.0.0.1 ELB-HealthChecker/2.0', 3],
-      ['10.0.0.2 ELB-HealthChecker/2.0', 3],
-    ])
-  })
-
-  it('counts readiness answers only: liveness, startup, single checks and the admin API neither add nor reset probers', async () => {
-    const health = makeHealth({ checks: [{ name: 'db', check: () => {} }] })
-    const handler = createHandler(health, { adminToken: TOKEN })
-    const from = (url: string, method = 'GET') =>
-      handler.handle({
-        method,
-        url,
-        headers: { 'user-agent': 'kube-probe/1.30', authorization: `Bearer ${TOKEN}` },
-        remoteAddress: '10.1.0.1',
-      })
-    for (const url of ['/health/live', '/health/startup', '/health/checks/db', '/health/maintenance'])
-      await from(url)
-    expect(health.drainStatus().probers).toEqual([])
-    expect((await from('/health'))?.status).toBe(200)
-
-    await health.enterMaintenance()
-    expect((await from('/health'))?.status).toBe(503)
-    // The kubelet probes liveness from the same address with the same User-Agent: it must not reset the count.
-    expect((await from('/health/live'))?.status).toBe(200)
-    expect(health.drainStatus().drained).toBe(false)
-    await from('/health/ready', 'HEAD')
-    expect(health.drainStatus().probers).toEqual([
-      { id: '10.1.0.1 kube-probe/1.30', consecutive503: 2, lastSeen: expect.any(String) },
-    ])
-    expect(health.drainStatus().drained).toBe(true)
-  })
-
-  it('reports draining, drained and the probers on GET /health/maintenance', async () => {
-    const health = makeHealth({ unhealthyThreshold: 1 })
-    const handler = createHandler(health, { adminToken: TOKEN })
-    await handler.handle({ method: 'HEAD', url: '/health/ready', headers: {}, remoteAddress: '10.0.0.9' })
-    const admin = { authorization: `Bearer ${TOKEN}` }
-    const on = await handler.handle({
-      method: 'PUT',
-      url: '/health/maintenance',
-      headers: admin,
-      body: '{"reason":"v2"}',
-    })
-    expect(JSON.parse(on?.body ?? '')).toMatchObject({
-      enabled: true,
-      reason: 'v2',
-      draining: true,
-      drained: false,
-    })
-    await handler.handle({ method: 'HEAD', url: '/health/ready', headers: {}, remoteAddress: '10.0.0.9' })
-    const got = JSON.parse(
-      (await handler.handle({ method: 'GET', url: '/health/maintenance', headers: admin }))?.body ?? '',
-    )
-    expect(got).toEqual({
-      enabled: true,
-      reason: 'v2',
-      since: expect.any(String),
-      source: 'memory',
-      draining: true,
-      drained: true,
-      probers: [{ id: '10.0.0.9', consecutive503: 1, lastSeen: expect.any(String) }],
-    })
-    expect(Date.parse(got.probers[0].lastSeen)).toBeGreaterThan(Date.now() - 5000)
-  })
-
-  it('does not wait for a prober that never saw the instance healthy, but lists it', async () => {
-    const health = makeHealth()
-    health.recordProbe('lb', 200)
-    await health.enterMaintenance()
-    health.recordProbe('curl-during-the-drain', 503)
-    health.recordProbe('lb', 503)
-    expect(health.drainStatus().drained).toBe(false)
-    health.recordProbe('lb', 503)
-    expect(health.drainStatus()).toMatchObject({
-      drained: true,
-      probers: [
-        { id: 'curl-during-the-drain', consecutive503: 1 },
-        { id: 'lb', consecutive503: 2 },
-      ],
-    })
-  })
-
-  it('resets a prober on a 200 and starts counting again', async () => {
-    const health = makeHealth()
-    health.recordProbe('lb', 503)
-    health.recordProbe('lb', 200)
-    await health.enterMaintenance()
-    health.recordProbe('lb', 503)
-    expect(health.drainStatus().drained).toBe(false)
-    health.recordProbe('lb', 503)
-    expect(health.drainStatus().drained).toBe(true)
-  })
-
-  it('confirms at once when no prober is around, but never while not draining', async () => {
-    const health = makeHealth()
-    expect(health.drainStatus()).toEqual({ draining: false, drained: false, probers: [] })
-    health.startDraining()
-    expect(health.drainStatus()).toEqual({ draining: true, drained: true, probers: [] })
-  })
-
-  it('keeps waiting for a slow prober that is still probing at its interval', async () => {
-    const health = makeHealth({ unhealthyThreshold: 2 })
-    const { port } = await startServer(health)
-    const prober = startProber(port, 'slow-lb', 400)
-    await sleep(900)
-    // Seen healthy more than once: its interval is known, so only its silence would drop it.
-    expect(prober.statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(2)
-    await health.enterMaintenance()
-    const waited = await health.waitForDrain({ maxMs: 5000, pollMs: 20 })
-    expect(waited.drained).toBe(true)
-    // Two more probes at ~400 ms each: it held confirmation up instead of being taken for gone.
-    expect(waited.waitedMs).toBeGreaterThan(300)
-    expect(health.drainStatus().probers).toEqual([
-      { id: '127.0.0.1 slow-lb', consecutive503: 2, lastSeen: expect.any(String) },
-    ])
-  })
-
-  it('stops waiting for a prober that went silent for three of its intervals, long before `proberTtlMs`', async () => {
-    const health = makeHealth({ proberTtlMs: 60_000 })
-    const { port } = await startServer(health)
-    const prober = startProber(port, 'one-off-script', 30)
-    await sleep(200)
-    await prober.stop()
-    expect(prober.statuses.every((status) => status === 200)).toBe(true)
-    await health.enterMaintenance()
-    expect(health.drainStatus().drained).toBe(false)
-    const waited = await health.waitForDrain({ maxMs: 10_000, pollMs: 20 })
-    expect({ waited, status: health.drainStatus() }).toMatchObject({ waited: { drained: true } })
-    // max(3 x interval, interval + 1 s) after its last probe.
-    expect(waited.waitedMs).toBeLessThan(2500)
-    expect(health.drainStatus().probers).toEqual([])
-  })
-
-  it('holds a prober seen only once until `proberTtlMs`, then forgets it', async () => {
-    const health = makeHealth({ proberTtlMs: 300 })
-    health.recordProbe('seen-once', 200)
-    await health.enterMaintenance()
-    expect(health.drainStatus().drained).toBe(false)
-    const waited = await health.waitForDrain({ maxMs: 3000, pollMs: 10 })
-    expect(waited.drained).toBe(true)
-    expect(waited.waitedMs).toBeGreaterThan(200)
-    expect(waited.waitedMs).toBeLessThan(1000)
-  })
-
-  it('caps waitForDrain at maxMs, wakes on abort, and validates its options', async () => {
-    const health = makeHealth()
-    health.recordProbe('lb', 200)
-    health.startDraining()
-    const capped = await health.waitForDrain({ maxMs: 150, pollMs: 50 })
-    expect(capped.drained).toBe(false)
-    expect(capped.waitedMs).toBeGreaterThanOrEqual(140)
-    expect(capped.waitedMs).toBeLessThan(400)
-
-    const controller = new AbortController()
-    setTimeout(() => controller.abort(), 50)
-    const aborted = await health.waitForDrain({ maxMs: 10_000, pollMs: 5000, signal: controller.signal })
-    expect(aborted.drained).toBe(false)
-    expect(aborted.waitedMs).toBeLessThan(1000)
-
-    await expect(health.waitForDrain({ maxMs: 0 })).rejects.toThrow(
-      'Expected `maxMs` to be a positive number, got `0`',
-    )
-    await expect(health.waitForDrain({ maxMs: 10, pollMs: -1 })).rejects.toThrow(
-      'Expected `pollMs` to be a positive number, got `-1`',
-    )
-    expect(() => health.recordProbe(42 as never, 200)).toThrow('Expected `id` to be a string')
-    expect(() => health.recordProbe('lb', '503' as never)).toThrow('Expected `httpStatus` to be an integer')
-  })
-})
 
 describe('installShutdown', () => {
   it('rejects bad options with a TypeError naming the option', () => {
     const health = makeHealth()
     const cases: Array<[unknown, string]> = [
-      [{ maxDrainMs: -1 }, 'Expected `maxDrainMs` to be a non-negative number, got `-1`'],
-      [{ closeTimeoutMs: 0 }, 'Expected `closeTimeoutMs` to be a positive number, got `0`'],
-      [{ drainPollMs: Number.NaN }, 'Expected `drainPollMs` to be a positive number'],
-      [{ signals: 'SIGTERM' }, 'Expected `signals` to be an array'],
-      [{ signals: ['SIGKILL'] }, "Expected `signals` to contain catchable signal names like 'SIGTERM'"],
-      [{ signals: ['SIGNOPE'] }, "Expected `signals` to contain catchable signal names like 'SIGTERM'"],
-      [{ onShutdown: [() => {}, 'x'] }, 'Expected `onShutdown[1]` to be a function'],
-      [{ server: {} }, 'Expected `server` to be a node:http server'],
-      [{ close: 'now' }, 'Expected `close` to be a function'],
-      [{ exit: 1 }, 'Expected `exit` to be a boolean or a function'],
-      [{ logger: { info() {} } }, 'Expected `logger` to have `info()` and `error()` methods'],
-      [null, 'Expected shutdown options to be an object'],
+      [{ maxDrainMs: -1 }, 'expected `maxDrainMs` to be a number of at least 0, got number -1'],
+      [{ closeTimeoutMs: 0 }, 'expected `closeTimeoutMs` to be a positive number, got number 0'],
+      [{ drainPollMs: Number.NaN }, 'expected `drainPollMs` to be a positive number'],
+      [{ signals: 'SIGTERM' }, 'expected `signals` to be an array'],
+      [{ signals: ['SIGKILL'] }, "expected `signals` to be catchable signal names like 'SIGTERM'"],
+      [{ signals: ['SIGNOPE'] }, "expected `signals` to be catchable signal names like 'SIGTERM'"],
+      [{ onShutdown: [() => {}, 'x'] }, 'expected `onShutdown[1]` to be a function'],
+      [{ server: {} }, 'expected `server` to be a node:http server'],
+      [{ close: 'now' }, 'expected `close` to be a function'],
+      [{ exit: 1 }, 'expected `exit` to be a boolean or a function'],
+      [{ logger: { info() {} } }, 'expected `logger` to be an object with `info()` and `error()` methods'],
+      [{ maxDrain: 5 }, 'unknown option `maxDrain`; did you mean `maxDrainMs`?'],
+      [null, 'expected the options to be an object'],
     ]
     for (const [options, message] of cases) {
-      expect(() => health.installShutdown(options as ShutdownOptions)).toThrow(TypeError)
-      expect(() => health.installShutdown(options as ShutdownOptions)).toThrow(message)
+      expect(() => installShutdown(health, options as ShutdownOptions)).toThrow(TypeError)
+      expect(() => installShutdown(health, options as ShutdownOptions)).toThrow(
+        `installShutdown(): ${message}`,
+      )
     }
+    expect(() => installShutdown({} as never)).toThrow('installShutdown(): expected `health` to be a Health')
     expect(process.listenerCount('SIGTERM')).toBe(0)
   })
 
@@ -357,7 +131,7 @@ describe('installShutdown', () => {
     expect(result.code).toBe(0)
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /drain not confirmed after \d+ ms \(probers below the threshold: 127\.0\.0\.1 very-slow-lb\)/,
+        /drain not confirmed after \d+ ms \(probers still holding it: 127\.0\.0\.1 very-slow-lb\)/,
       ),
     )
   })
@@ -523,7 +297,7 @@ describe('installShutdown', () => {
   it('removes its signal handlers when disposed, and with exit: false never exits', async () => {
     const health = makeHealth()
     const before = process.listenerCount('SIGINT')
-    const controller = health.installShutdown({ exit: false, logger: makeLogger().logger })
+    const controller = installShutdown(health, { exit: false, logger: makeLogger().logger })
     cleanups.push(() => controller.dispose())
     expect(process.listenerCount('SIGINT')).toBe(before + 1)
     controller()

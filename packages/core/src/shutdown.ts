@@ -1,8 +1,23 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { constants } from 'node:os'
-import type { Health } from './health.js'
+import type { DrainWaitResult, WaitForDrainOptions } from './health/drain.js'
+import { optionReader } from './primitives/options.js'
 import { describeValue } from './sanitize.js'
-import { positiveNumber } from './validate.js'
+import { ServerCloser, type ShutdownServer } from './shutdown-servers.js'
+
+export type { ShutdownServer } from './shutdown-servers.js'
+
+/**
+ * What a shutdown needs of the thing it drains, e.g. a `Health`: start draining, wait for the load
+ * balancers to confirm it, name who still holds it up, and close.
+ */
+export interface Drainable {
+  startDraining(): void
+  waitForDrain(options: WaitForDrainOptions): Promise<DrainWaitResult>
+  drainStatus(): { drained: boolean }
+  /** The probers still holding up drain confirmation. */
+  drainHolders(): string[]
+  close(): Promise<void>
+}
 
 /** Runs after the servers closed. May be async; a throw or rejection is logged and makes the exit code 1. */
 export type ShutdownHook = () => unknown
@@ -11,24 +26,6 @@ export interface ShutdownLogger {
   info(message: string): void
   warn?(message: string): void
   error(message: string, error?: unknown): void
-}
-
-/**
- * What a graceful shutdown needs of a server: a `node:http` or `node:https` server, such as Express's
- * `app.listen()` or `fastify.server`. `closeIdleConnections()`/`closeAllConnections()` exist since Node 18.2.
- */
-export interface ShutdownServer {
-  close(callback?: (error?: Error) => void): unknown
-  closeIdleConnections?(): void
-  closeAllConnections?(): void
-  prependListener(
-    event: 'request',
-    listener: (request: IncomingMessage, response: ServerResponse) => void,
-  ): unknown
-  removeListener(
-    event: 'request',
-    listener: (request: IncomingMessage, response: ServerResponse) => void,
-  ): unknown
 }
 
 export interface ShutdownOptions {
@@ -91,15 +88,20 @@ export interface ShutdownController {
 }
 
 const SECOND_SIGNAL_CODE = 130
-/** After cutting the sockets, how long to wait for the server's close callback before going on regardless. */
-const AFTER_FORCE_MS = 1000
 const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP'])
-
-interface Tracked {
-  server: ShutdownServer
-  inFlight: Set<ServerResponse>
-  onRequest: (request: IncomingMessage, response: ServerResponse) => void
-}
+const read = optionReader('installShutdown')
+// Spelt out as an object so that the compiler flags an option missing here.
+const SHUTDOWN_KEYS = Object.keys({
+  server: true,
+  close: true,
+  signals: true,
+  maxDrainMs: true,
+  drainPollMs: true,
+  closeTimeoutMs: true,
+  onShutdown: true,
+  exit: true,
+  logger: true,
+} satisfies Record<keyof ShutdownOptions, true>)
 
 /**
  * Installs signal handlers that shut the instance down without failing a request: drain (readiness 503,
@@ -108,32 +110,25 @@ interface Tracked {
  * `closeTimeoutMs`; run the `onShutdown` hooks; `health.close()`; exit. Returns a disposer that also exposes
  * `shutdown()`.
  */
-export function installShutdown(health: Health, options: ShutdownOptions = {}): ShutdownController {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`Expected shutdown options to be an object, got ${describeValue(options)}`)
+export function installShutdown(health: Drainable, options?: ShutdownOptions): ShutdownController {
+  if (typeof health?.startDraining !== 'function' || typeof health.waitForDrain !== 'function') {
+    read.fail('health', 'a Health created by createHealth()', health)
   }
-  const servers = toServers(options.server)
-  const close = options.close
-  if (close !== undefined && typeof close !== 'function') {
-    throw new TypeError(`Expected \`close\` to be a function, got ${describeValue(close)}`)
-  }
-  const signals = toSignals(options.signals ?? ['SIGTERM', 'SIGINT'])
-  const maxDrainMs = nonNegativeNumber('maxDrainMs', options.maxDrainMs ?? 30_000)
-  const drainPollMs = positiveNumber('drainPollMs', options.drainPollMs ?? 100)
-  const closeTimeoutMs = positiveNumber('closeTimeoutMs', options.closeTimeoutMs ?? 10_000)
-  const hooks = toHooks(options.onShutdown)
-  const exitOption = options.exit ?? true
+  const given = read.object(options, SHUTDOWN_KEYS) as ShutdownOptions
+  const servers = toServers(given.server)
+  const close = read.func<() => unknown>('close', given.close)
+  const signals = toSignals(given.signals ?? ['SIGTERM', 'SIGINT'])
+  const maxDrainMs = read.nonNegativeNumber('maxDrainMs', given.maxDrainMs, 30_000)
+  const drainPollMs = read.positiveNumber('drainPollMs', given.drainPollMs, 100)
+  const closeTimeoutMs = read.positiveNumber('closeTimeoutMs', given.closeTimeoutMs, 10_000)
+  const hooks = toHooks(given.onShutdown)
+  const exitOption = given.exit ?? true
   if (typeof exitOption !== 'boolean' && typeof exitOption !== 'function') {
-    throw new TypeError(`Expected \`exit\` to be a boolean or a function, got ${describeValue(exitOption)}`)
+    read.fail('exit', 'a boolean or a function', exitOption)
   }
-  const logger = options.logger ?? console
-  if (
-    logger === null ||
-    typeof logger !== 'object' ||
-    typeof logger.info !== 'function' ||
-    typeof logger.error !== 'function'
-  ) {
-    throw new TypeError('Expected `logger` to have `info()` and `error()` methods')
+  const logger = given.logger ?? console
+  if (typeof logger?.info !== 'function' || typeof logger.error !== 'function') {
+    read.fail('logger', 'an object with `info()` and `error()` methods', logger)
   }
   const info = (message: string) => logger.info(`healthgate: ${message}`)
   const warn = (message: string) => (logger.warn ?? logger.info).call(logger, `healthgate: ${message}`)
@@ -142,15 +137,11 @@ export function installShutdown(health: Health, options: ShutdownOptions = {}): 
     else logger.error(`healthgate: ${message}`, error)
   }
 
-  let closing = false
-  // A second signal arrived: skip what is left of the waiting.
-  let hurry = false
   let exited = false
   let disposed = false
   let running: Promise<ShutdownResult> | undefined
+  // Ends the drain wait early on a second signal.
   const abort = new AbortController()
-  // Set when the sockets have to be cut now (closeTimeoutMs passed, or a second signal).
-  let forceClose: (() => void) | undefined
 
   const exit = (code: number) => {
     if (exited) return
@@ -159,25 +150,7 @@ export function installShutdown(health: Health, options: ShutdownOptions = {}): 
     else if (typeof exitOption === 'function') exitOption(code)
   }
 
-  const tracked: Tracked[] = servers.map((server) => {
-    const inFlight = new Set<ServerResponse>()
-    const onRequest = (_request: IncomingMessage, response: ServerResponse) => {
-      // Once closing, a request that still arrives on an open keep-alive connection is served, and its
-      // connection closed after it, so the client does not send the next one into a closing server.
-      if (closing) {
-        endKeepAlive(server, response)
-        return
-      }
-      inFlight.add(response)
-      response.once('close', () => inFlight.delete(response))
-    }
-    server.prependListener('request', onRequest)
-    return { server, inFlight, onRequest }
-  })
-
-  const removeRequestListeners = () => {
-    for (const { server, onRequest } of tracked) server.removeListener('request', onRequest)
-  }
+  const closer = new ServerCloser(servers, close)
 
   const run = async (reason: string): Promise<ShutdownResult> => {
     const errors: unknown[] = []
@@ -198,18 +171,13 @@ export function installShutdown(health: Health, options: ShutdownOptions = {}): 
       }))
       if (drained) info(`drain confirmed after ${drainWaitMs} ms`)
       else {
-        const waiting = health
-          .drainStatus()
-          .probers.filter((prober) => prober.consecutive503 < health.unhealthyThreshold)
-          .map((prober) => prober.id)
-        warn(
-          `drain not confirmed after ${drainWaitMs} ms (probers below the threshold: ${waiting.join(', ') || 'none'})`,
-        )
+        const holding = health.drainHolders().join(', ') || 'none'
+        warn(`drain not confirmed after ${drainWaitMs} ms (probers still holding it: ${holding})`)
       }
     } else drained = health.drainStatus().drained
 
     const closeStarted = performance.now()
-    const { forcedClose, closeErrors } = await closeServers()
+    const { forcedClose, closeErrors } = await closer.close(closeTimeoutMs)
     const closeMs = Math.round(performance.now() - closeStarted)
     for (const error of closeErrors) fail('closing the server failed', error)
     if (forcedClose) {
@@ -232,51 +200,12 @@ export function installShutdown(health: Health, options: ShutdownOptions = {}): 
       fail('health.close() failed', error)
     }
 
-    removeRequestListeners()
+    closer.removeListeners()
     removeSignalHandlers()
     const code = exited ? SECOND_SIGNAL_CODE : errors.length > 0 ? 1 : 0
     info(`shutdown complete (exit code ${code})`)
     exit(code)
     return { code, reason, drained, drainWaitMs, closeMs, forcedClose, errors }
-  }
-
-  const closeServers = async (): Promise<{ forcedClose: boolean; closeErrors: unknown[] }> => {
-    closing = true
-    const closeErrors: unknown[] = []
-    const closed = close
-      ? settle(async () => close())
-      : Promise.all(servers.map((server) => closeServer(server))).then((results) => results.find(Boolean))
-    for (const { server, inFlight } of tracked) {
-      for (const response of inFlight) endKeepAlive(server, response)
-      server.closeIdleConnections?.()
-    }
-    let forcedClose = false
-    let timer: NodeJS.Timeout | undefined
-    const forced = new Promise<'forced'>((resolve) => {
-      forceClose = () => resolve('forced')
-      timer = setTimeout(forceClose, hurry ? 0 : closeTimeoutMs)
-    })
-    try {
-      let outcome = await Promise.race([closed, forced])
-      if (outcome === 'forced') {
-        forcedClose = true
-        for (const { server } of tracked) server.closeAllConnections?.()
-        clearTimeout(timer)
-        const stuck = new Promise<'stuck'>((resolve) => {
-          timer = setTimeout(() => resolve('stuck'), AFTER_FORCE_MS)
-        })
-        outcome = await Promise.race([closed, stuck])
-        if (outcome === 'stuck') {
-          closeErrors.push(
-            new Error(`the server did not close ${AFTER_FORCE_MS} ms after cutting its connections`),
-          )
-        }
-      }
-      if (outcome !== undefined && outcome !== 'forced' && outcome !== 'stuck') closeErrors.push(outcome)
-    } finally {
-      clearTimeout(timer)
-    }
-    return { forcedClose, closeErrors }
   }
 
   const shutdown = (reason = 'shutdown()'): Promise<ShutdownResult> => {
@@ -306,10 +235,8 @@ export function installShutdown(health: Health, options: ShutdownOptions = {}): 
       return
     }
     report(`${signal} received again: exiting now`)
-    hurry = true
     abort.abort()
-    forceClose?.()
-    for (const { server } of tracked) server.closeAllConnections?.()
+    closer.cutNow()
     exit(SECOND_SIGNAL_CODE)
   }
 
@@ -322,7 +249,7 @@ export function installShutdown(health: Health, options: ShutdownOptions = {}): 
     if (disposed) return
     disposed = true
     removeSignalHandlers()
-    if (!running) removeRequestListeners()
+    if (!running) closer.removeListeners()
   }
 
   return Object.defineProperties(() => dispose(), {
@@ -330,46 +257,6 @@ export function installShutdown(health: Health, options: ShutdownOptions = {}): 
     shutdown: { value: shutdown },
     started: { get: () => running !== undefined },
   }) as ShutdownController
-}
-
-/** Makes the response close its connection after it, or, if its headers are out already, closes it once idle. */
-function endKeepAlive(server: ShutdownServer, response: ServerResponse): void {
-  if (!response.headersSent) {
-    response.shouldKeepAlive = false
-    return
-  }
-  // Node only marks the connection idle after 'finish'; close it on the next turn.
-  response.once('finish', () => setImmediate(() => server.closeIdleConnections?.()))
-}
-
-function closeServer(server: ShutdownServer): Promise<unknown> {
-  return new Promise((resolve) => {
-    try {
-      server.close((error) => {
-        resolve(
-          error && (error as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? error : undefined,
-        )
-      })
-    } catch (error) {
-      resolve(error)
-    }
-  })
-}
-
-async function settle(fn: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await fn()
-    return undefined
-  } catch (error) {
-    return error ?? new Error('close() rejected without a reason')
-  }
-}
-
-function nonNegativeNumber(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw new TypeError(`Expected \`${name}\` to be a non-negative number, got \`${String(value)}\``)
-  }
-  return value
 }
 
 function toServers(value: ShutdownOptions['server']): ShutdownServer[] {
@@ -382,9 +269,7 @@ function toServers(value: ShutdownOptions['server']): ShutdownServer[] {
       typeof server.close !== 'function' ||
       typeof server.prependListener !== 'function'
     ) {
-      throw new TypeError(
-        `Expected \`server\` to be a node:http server (e.g. the result of \`app.listen()\`), got ${describeValue(server)}`,
-      )
+      read.fail('server', 'a node:http server (e.g. the result of `app.listen()`)', server)
     }
   }
   return [...list]
@@ -392,13 +277,11 @@ function toServers(value: ShutdownOptions['server']): ShutdownServer[] {
 
 function toSignals(value: unknown): NodeJS.Signals[] {
   if (!Array.isArray(value)) {
-    throw new TypeError(`Expected \`signals\` to be an array of signal names, got ${describeValue(value)}`)
+    return read.fail('signals', 'an array of signal names', value)
   }
   for (const signal of value) {
     if (typeof signal !== 'string' || !(signal in constants.signals) || UNCATCHABLE.has(signal)) {
-      throw new TypeError(
-        `Expected \`signals\` to contain catchable signal names like 'SIGTERM', got ${describeValue(signal)}`,
-      )
+      read.fail('signals', "catchable signal names like 'SIGTERM'", signal)
     }
   }
   return [...new Set(value as NodeJS.Signals[])]
@@ -409,7 +292,7 @@ function toHooks(value: unknown): ShutdownHook[] {
   const list = Array.isArray(value) ? value : [value]
   list.forEach((hook, index) => {
     if (typeof hook !== 'function') {
-      throw new TypeError(`Expected \`onShutdown[${index}]\` to be a function, got ${describeValue(hook)}`)
+      read.fail(`onShutdown[${index}]`, 'a function', hook)
     }
   })
   return list as ShutdownHook[]

@@ -118,7 +118,10 @@ export interface MaintenanceStore {
   read(): MaintenanceState
   /** Enter (`enabled: true`) or leave maintenance. Resolves once the new state is readable via `read()`. */
   set(enabled: boolean, reason?: string): Promise<void>
-  /** Called with every change of `read()`'s value. Returns a disposer. */
+  /**
+   * Called with every change of `read()`'s value. Returns a disposer. A subscriber that throws must neither
+   * break the store nor keep the others from hearing the change (the built-in stores use `Listeners`).
+   */
   subscribe?(listener: (state: MaintenanceState) => void): () => void
   close?(): Promise<void> | void
 }

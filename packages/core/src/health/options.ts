@@ -1,0 +1,106 @@
+import { memoryMaintenance } from '../maintenance.js'
+import { defaultOnError, type ErrorHandler } from '../primitives/listeners.js'
+import { optionReader } from '../primitives/options.js'
+import type { RunnerDefaults } from '../runner.js'
+import type { CheckDefinition, MaintenanceStore } from '../types.js'
+
+export interface HealthOptions {
+  /** Checks to start with; more can be added with `health.add()`. Default: none. */
+  checks?: readonly CheckDefinition[]
+  /**
+   * Deadline of a check run when the check sets none, in ms. Default: 800, so that a readiness request
+   * is answered within 1 s (Kubernetes' default probe timeout) even when a dependency hangs.
+   */
+  defaultTimeoutMs?: number
+  /** How long a result is reused when the check sets no `cacheTtlMs`, in ms. Default: 1000. */
+  defaultCacheTtlMs?: number
+  /** IETF `version` of the service. Default: none. */
+  version?: string
+  /** IETF `releaseId`. Default: none. */
+  releaseId?: string
+  /** IETF `serviceId`. Default: none. */
+  serviceId?: string
+  /** IETF `description`. Default: none. */
+  description?: string
+  /** Where the maintenance flag lives. Default: `memoryMaintenance()`. */
+  maintenance?: MaintenanceStore
+  /**
+   * `'auto'`: startup completes once the checks tagged `startup` pass (at once when there are none).
+   * `'manual'`: startup completes when `health.markStarted()` is called. Default: `'auto'`.
+   */
+  startup?: 'auto' | 'manual'
+  /**
+   * Consecutive readiness 503s each load-balancer prober must have seen before a drain counts as confirmed.
+   * Match the balancer's unhealthy threshold (HAProxy `fall`, ALB `UnhealthyThresholdCount`, Kubernetes
+   * `failureThreshold`). Default: 2.
+   */
+  unhealthyThreshold?: number
+  /**
+   * A prober not seen for this long is forgotten, in ms. It bounds how long a prober that asked once and never
+   * again (a `curl`, a script) can hold up drain confirmation; a prober that asked repeatedly stops holding it
+   * up once it missed three of its own intervals. Keep it above the balancer's check interval. Default: 60000.
+   */
+  proberTtlMs?: number
+  /** Receives errors thrown by event listeners and store callbacks. Default: `process.emitWarning`. */
+  onError?: (error: unknown) => void
+}
+
+/** The options of a health, validated, with their defaults. */
+export interface HealthSettings {
+  checks: readonly CheckDefinition[]
+  defaults: RunnerDefaults
+  version: string | undefined
+  releaseId: string | undefined
+  serviceId: string | undefined
+  description: string | undefined
+  maintenance: MaintenanceStore
+  startup: 'auto' | 'manual'
+  unhealthyThreshold: number
+  proberTtlMs: number
+  onError: ErrorHandler
+}
+
+const read = optionReader('createHealth')
+// Spelt out as an object so that the compiler flags an option missing here.
+const KEYS = Object.keys({
+  checks: true,
+  defaultTimeoutMs: true,
+  defaultCacheTtlMs: true,
+  version: true,
+  releaseId: true,
+  serviceId: true,
+  description: true,
+  maintenance: true,
+  startup: true,
+  unhealthyThreshold: true,
+  proberTtlMs: true,
+  onError: true,
+} satisfies Record<keyof HealthOptions, true>)
+
+/** Validates the options of `createHealth()`: a `TypeError` names the offending option. */
+export function readHealthOptions(options: HealthOptions | undefined): HealthSettings {
+  const given = read.object(options, KEYS) as HealthOptions
+  const onError = read.func<ErrorHandler>('onError', given.onError) ?? defaultOnError
+  const store = given.maintenance ?? memoryMaintenance({ onError })
+  if (typeof store?.read !== 'function' || typeof store.set !== 'function') {
+    read.fail('maintenance', 'a MaintenanceStore with `read()` and `set()`', store)
+  }
+  if (given.checks !== undefined && !Array.isArray(given.checks))
+    read.fail('checks', 'an array', given.checks)
+  return {
+    checks: given.checks ?? [],
+    defaults: {
+      timeoutMs: read.positiveNumber('defaultTimeoutMs', given.defaultTimeoutMs, 800),
+      cacheTtlMs: read.positiveNumber('defaultCacheTtlMs', given.defaultCacheTtlMs, 1000),
+    },
+    version: read.string('version', given.version),
+    releaseId: read.string('releaseId', given.releaseId),
+    serviceId: read.string('serviceId', given.serviceId),
+    description: read.string('description', given.description),
+    maintenance: store,
+    startup: read.oneOf('startup', given.startup, ['auto', 'manual'], 'auto'),
+    unhealthyThreshold: read.positiveInteger('unhealthyThreshold', given.unhealthyThreshold, 2),
+    proberTtlMs: read.positiveNumber('proberTtlMs', given.proberTtlMs, 60_000),
+    onError,
+  }
+}
