@@ -1,32 +1,12 @@
 /**
  * Two rules over the source files of every package (packages/*\/src, tests excluded), checked by
- * scripts/check-source.mjs: no import cycle, and no file longer than 400 lines.
+ * test/support/source-rules.ts: no import cycle, and no file longer than 400 lines.
  */
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { checkSource as check } from '../support/source-rules.js'
 import { ROOT } from '../support/spawn.js'
-
-interface Report {
-  files: number
-  maxLines: number
-  cycles: string[][]
-  longFiles: Array<{ file: string; lines: number }>
-}
-
-function check(root: string): Report {
-  const run = spawnSync(
-    process.execPath,
-    [join(ROOT, 'scripts/check-source.mjs'), '--json', '--root', root],
-    {
-      encoding: 'utf8',
-    },
-  )
-  if (run.error || run.stdout === '')
-    throw new Error(`check-source.mjs failed: ${run.error?.message ?? run.stderr}`)
-  return JSON.parse(run.stdout) as Report
-}
 
 describe('the source files of every package', () => {
   const report = check(ROOT)
@@ -46,7 +26,7 @@ describe('the source files of every package', () => {
   })
 })
 
-describe('check-source.mjs', () => {
+describe('checkSource', () => {
   let root: string
   const write = (path: string, text: string) => {
     mkdirSync(dirname(join(root, path)), { recursive: true })
