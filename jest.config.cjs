@@ -3,6 +3,9 @@
 // - integration: test/integration/, the tests that talk to real services. Only this project's global
 //   setup checks that PostgreSQL (PG_URL) and Redis (REDIS_URL) are reachable.
 // `pnpm test:unit` and `pnpm test:integration` run one project each; `pnpm test` runs both.
+// test:unit runs with --detectOpenHandles, which implies running the files one by one. test:integration
+// runs without it, on `maxWorkers` workers: its files mostly wait on servers, timers and HAProxy, and
+// they keep apart on the shared services (unique keys, free ports), so they overlap well.
 const INTEGRATION = '<rootDir>/test/integration/'
 
 /** @type {import('jest').Config} */
@@ -24,7 +27,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      roots: ['<rootDir>/packages', '<rootDir>/test', '<rootDir>/scripts'],
+      roots: ['<rootDir>/packages', '<rootDir>/test'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/', INTEGRATION],
     },
     {
