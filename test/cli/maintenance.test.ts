@@ -7,6 +7,7 @@ import {
   type HealthOptions,
   memoryMaintenance,
 } from '@healthgate/core'
+import { sleep } from '../support/wait.js'
 import { type RunResult, run } from './run.js'
 
 const TOKEN = 's3cret-admin-token'
@@ -96,7 +97,7 @@ async function until(condition: () => boolean, timeoutMs = 3000) {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met')
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await sleep(10)
   }
 }
 

@@ -1,6 +1,6 @@
 import type { FailoverEvent } from '@healthgate/failover'
 import { closeAllStubs, startHealthStub } from '../failover/server.js'
-import { waitFor } from '../support/wait.js'
+import { sleep, waitFor } from '../support/wait.js'
 import { run, start } from './run.js'
 
 const controllers: AbortController[] = []
@@ -70,7 +70,7 @@ describe('watch', () => {
     expect(session.output.stderr.trim().endsWith('stopped')).toBe(true)
     await expect(fetch(activeUrl)).rejects.toThrow('fetch failed')
     const requests = primary.methods.length
-    await new Promise((resolve) => setTimeout(resolve, 250))
+    await sleep(250)
     expect(primary.methods.length).toBe(requests)
   })
 

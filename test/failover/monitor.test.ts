@@ -4,7 +4,7 @@ import {
   type FailoverMonitor,
   type FailoverOptions,
 } from '@healthgate/failover'
-import { waitFor } from '../support/wait.js'
+import { sleep, waitFor } from '../support/wait.js'
 import { closeAllStubs, type HealthStub, startHealthStub } from './server.js'
 
 let monitors: FailoverMonitor[] = []
@@ -462,7 +462,7 @@ describe('timers', () => {
     await waitFor(() => primary.pendingRequests() === 0, 2000)
 
     const requests = primary.methods.length
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await sleep(300)
     expect(primary.methods.length).toBe(requests)
   })
 

@@ -142,10 +142,9 @@ export async function waitForStatus(
 /** A load-balancer-like prober: `GET /health/ready` every `intervalMs` with its own User-Agent, until stopped. */
 export function startProber(port: number, userAgent: string, intervalMs: number) {
   const statuses: number[] = []
-  let stopped = false
-  let wake: (() => void) | undefined
+  const stopped = new AbortController()
   const done = (async () => {
-    while (!stopped) {
+    while (!stopped.signal.aborted) {
       try {
         const reply = await request(port, '/health/ready', {
           headers: { 'user-agent': userAgent },
@@ -155,20 +154,13 @@ export function startProber(port: number, userAgent: string, intervalMs: number)
       } catch {
         return // the server is gone
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs)
-        wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
+      await sleep(intervalMs, { signal: stopped.signal }).catch(() => {})
     }
   })()
   return {
     statuses,
     async stop() {
-      stopped = true
-      wake?.()
+      stopped.abort()
       await done
     },
   }
