@@ -7,6 +7,7 @@ import {
   type HealthOptions,
   memoryMaintenance,
 } from '@healthgate/core'
+import { waitFor } from '../support/wait.js'
 import { type RunResult, run } from './run.js'
 
 const TOKEN = 's3cret-admin-token'
@@ -92,14 +93,6 @@ function expectNoToken(result: RunResult) {
   expect(result.stderr).not.toContain(TOKEN)
 }
 
-async function until(condition: () => boolean, timeoutMs = 3000) {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
 describe('maintenance against the core listener', () => {
   test('status, on and off flip readiness, with a human summary', async () => {
     const { url, health } = await startInstance()
@@ -133,7 +126,7 @@ describe('maintenance against the core listener', () => {
   test('on --wait returns only once the load balancer has seen the 503s (drained: true)', async () => {
     const { url } = await startInstance({ unhealthyThreshold: 3 })
     const prober = startProber(url)
-    await until(() => prober.seen.length >= 3)
+    await waitFor(() => prober.seen.length >= 3)
     expect(prober.seen.every((status) => status === 200)).toBe(true)
 
     const result = await run(
@@ -152,7 +145,7 @@ describe('maintenance against the core listener', () => {
   test('on --wait fails with exit 1 at --timeout when the drain is never confirmed', async () => {
     const { url, health } = await startInstance({ unhealthyThreshold: 1000 })
     const prober = startProber(url)
-    await until(() => prober.seen.length >= 2)
+    await waitFor(() => prober.seen.length >= 2)
     const started = Date.now()
     const result = await run(
       ['maintenance', 'on', '--url', url, '--wait', '--interval', '50ms', '--timeout', '400ms'],
@@ -171,7 +164,7 @@ describe('maintenance against the core listener', () => {
   test('on --wait draws progress on a terminal and clears it', async () => {
     const { url } = await startInstance({ unhealthyThreshold: 2 })
     const prober = startProber(url, 60)
-    await until(() => prober.seen.length >= 2)
+    await waitFor(() => prober.seen.length >= 2)
     const result = await run(['maintenance', 'on', '--url', url, '--wait', '--interval', '20ms'], {
       env,
       tty: true,
@@ -184,7 +177,7 @@ describe('maintenance against the core listener', () => {
   test('without a terminal no progress is drawn', async () => {
     const { url } = await startInstance({ unhealthyThreshold: 2 })
     const prober = startProber(url, 60)
-    await until(() => prober.seen.length >= 2)
+    await waitFor(() => prober.seen.length >= 2)
     const result = await run(['maintenance', 'on', '--url', url, '--wait', '--interval', '20ms'], { env })
     expect(result.code).toBe(0)
     expect(result.stderr).toBe('')

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { closeAllStubs, startHealthStub, waitUntil } from '../failover/server.js'
+import { closeAllStubs, startHealthStub } from '../failover/server.js'
+import { waitFor } from '../support/wait.js'
 
 // The real binary, as `pnpm healthgate` and Docker run it. `pnpm test` builds before running jest.
 const CLI = join(__dirname, '../../packages/cli/dist/cli.js')
@@ -61,7 +62,7 @@ test('watch stops cleanly on SIGTERM with exit 0', async () => {
     '--interval',
     '100ms',
   ])
-  await waitUntil(() => watch.output.stderr.includes('active: primary'), 10_000)
+  await waitFor(() => watch.output.stderr.includes('active: primary'), 10_000)
   watch.child.kill('SIGTERM')
   expect(await watch.exit).toBe(0)
   expect(watch.output.stderr.trim().endsWith('stopped')).toBe(true)

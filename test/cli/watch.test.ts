@@ -1,5 +1,6 @@
 import type { FailoverEvent } from '@healthgate/failover'
-import { closeAllStubs, startHealthStub, waitUntil } from '../failover/server.js'
+import { closeAllStubs, startHealthStub } from '../failover/server.js'
+import { sleep, waitFor } from '../support/wait.js'
 import { run, start } from './run.js'
 
 const controllers: AbortController[] = []
@@ -40,7 +41,7 @@ describe('watch', () => {
       '0',
       '--json',
     ])
-    await waitUntil(() => session.output.stderr.includes('active: primary'))
+    await waitFor(() => session.output.stderr.includes('active: primary'))
     const served = /serving the active endpoint at (http:\/\/127\.0\.0\.1:\d+)\/active/.exec(
       session.output.stderr,
     )
@@ -50,9 +51,9 @@ describe('watch', () => {
     expect(session.output.stdout).toBe('')
 
     primary.behaviour.status = 503
-    await waitUntil(() => session.output.stdout.includes('\n'), 3000)
+    await waitFor(() => session.output.stdout.includes('\n'), 3000)
     primary.behaviour.status = 200
-    await waitUntil(() => session.output.stdout.split('\n').length > 2, 3000)
+    await waitFor(() => session.output.stdout.split('\n').length > 2, 3000)
 
     const events = session.output.stdout
       .trim()
@@ -69,7 +70,7 @@ describe('watch', () => {
     expect(session.output.stderr.trim().endsWith('stopped')).toBe(true)
     await expect(fetch(activeUrl)).rejects.toThrow('fetch failed')
     const requests = primary.methods.length
-    await new Promise((resolve) => setTimeout(resolve, 250))
+    await sleep(250)
     expect(primary.methods.length).toBe(requests)
   })
 
@@ -89,9 +90,9 @@ describe('watch', () => {
       '1',
       '--no-failback',
     ])
-    await waitUntil(() => session.output.stdout.includes('all-down'), 3000)
+    await waitFor(() => session.output.stdout.includes('all-down'), 3000)
     secondary.behaviour.status = 200
-    await waitUntil(() => session.output.stdout.includes('recovered'), 3000)
+    await waitFor(() => session.output.stdout.includes('recovered'), 3000)
     const lines = session.output.stdout.trim().split('\n')
     expect(lines[0]).toMatch(
       /^\S+Z all-down: primary stays active wss:\/\/primary\.example\.com\/primary: primary failed 1 consecutive check \(HTTP 503 \(expected 200-399\)\); no other endpoint is healthy$/,

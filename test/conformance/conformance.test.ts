@@ -5,16 +5,9 @@
  * the contract says (the expected bodies in cases.ts are written out from it, not recorded).
  */
 import type { MaintenanceState } from '@healthgate/core'
+import { type Reply, request } from '../support/http.js'
 import { buildHealth, CASES, type Case, FROZEN_TIME, SECRET, TOKEN } from './cases.js'
-import {
-  APP_BODY,
-  APP_NOT_FOUND,
-  SERVER_KINDS,
-  type ServerKind,
-  send,
-  startServer,
-  type TestResponse,
-} from './servers.js'
+import { APP_BODY, APP_NOT_FOUND, SERVER_KINDS, type ServerKind, startServer } from './servers.js'
 
 const CONTRACT_HEADERS = [
   'content-type',
@@ -29,9 +22,9 @@ const PLAIN_JSON = 'application/json; charset=utf-8'
 
 interface Outcome {
   kind: ServerKind
-  response: TestResponse
+  response: Reply
   /** For HEAD cases: what the same request as GET gets from a twin server in the same state. */
-  asGet?: TestResponse
+  asGet?: Reply
   maintenanceBefore: MaintenanceState
   maintenanceAfter: MaintenanceState
 }
@@ -84,9 +77,9 @@ async function runOnAllServers(testCase: Case): Promise<Outcome[]> {
       servers.map(async (server, index): Promise<Outcome> => {
         const health = healths[index]!
         await testCase.setup?.(health)
-        for (const request of testCase.before ?? []) await send(server.port, request)
+        for (const before of testCase.before ?? []) await request(server.port, before.path, before)
         const maintenanceBefore = health.maintenance
-        const response = await send(server.port, testCase.request)
+        const response = await request(server.port, testCase.request.path, testCase.request)
         const maintenanceAfter = health.maintenance
         return { kind: server.kind, response, maintenanceBefore, maintenanceAfter }
       }),
@@ -99,7 +92,7 @@ async function runOnAllServers(testCase: Case): Promise<Outcome[]> {
   }
 }
 
-function contractHeaders(response: TestResponse): Record<string, string | undefined> {
+function contractHeaders(response: Reply): Record<string, string | undefined> {
   return Object.fromEntries(
     CONTRACT_HEADERS.map((name) => [name, response.headers[name] as string | undefined]),
   )

@@ -5,42 +5,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { request } from 'node:http'
 import { join } from 'node:path'
+import { request } from '../support/http.js'
+import { sleep, waitFor } from '../support/wait.js'
 
 const ROOT = join(__dirname, '..', '..')
 const TOKEN = 'demo-t0ken'
 const START_TIMEOUT_MS = 15_000
 const EXIT_TIMEOUT_MS = 20_000
-
-interface Answer {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
-
-function call(
-  url: string,
-  method = 'GET',
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method, headers, agent: false }, (response) => {
-      let text = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk: string) => {
-        text += chunk
-      })
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }),
-      )
-      response.on('error', reject)
-    })
-    outgoing.on('error', reject)
-    outgoing.end(body)
-  })
-}
 
 interface Running {
   child: ChildProcess
@@ -118,23 +90,22 @@ describe.each([
   it('prints the curl lines to try', async () => {
     const { output, url } = running()
     // The lines may arrive in a later chunk than the URL.
-    for (let waited = 0; !output().includes('-X DELETE') && waited < 5000; waited += 50) {
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    // If they never do, the expectations below say which one is missing.
+    await waitFor(() => output().includes('-X DELETE'), 5000).catch(() => {})
     expect(output()).toContain(`curl -i ${url}/health`)
     expect(output()).toContain(`curl -I ${url}/health`)
     expect(output()).toContain(`-d '{"reason":"deploy 1.4.2"}' ${url}/health/maintenance`)
   })
 
   it('serves its own route next to the health routes', async () => {
-    const answer = await call(`${running().url}/`)
+    const answer = await request(running().url, '/')
     expect(answer.status).toBe(200)
     expect(JSON.parse(answer.body)).toMatchObject({ health: '/health' })
   })
 
   it('answers GET and HEAD /health with the system checks, no configuration needed', async () => {
     const { url } = running()
-    const get = await call(`${url}/health`)
+    const get = await request(url, '/health')
     // The system checks are non-critical: a busy CI machine degrades the demo to warn, never to 503.
     expect(get.status).toBe(200)
     expect(get.headers['content-type']).toBe('application/health+json; charset=utf-8')
@@ -143,7 +114,7 @@ describe.each([
     const components = Object.keys(body.checks).map((key) => key.split(':')[0])
     expect(new Set(components)).toEqual(new Set(['memory', 'eventLoop', 'cpu', 'disk']))
 
-    const head = await call(`${url}/health`, 'HEAD')
+    const head = await request(url, '/health', { method: 'HEAD' })
     expect(head.status).toBe(200)
     expect(head.body).toBe('')
     expect(Number(head.headers['content-length'])).toBeGreaterThan(0)
@@ -153,20 +124,19 @@ describe.each([
   it('flips maintenance with the admin token', async () => {
     const { url } = running()
     const auth = { authorization: `Bearer ${TOKEN}` }
-    const entered = await call(
-      `${url}/health/maintenance`,
-      'PUT',
-      { ...auth, 'content-type': 'application/json' },
-      '{"reason":"deploy 1.4.2"}',
-    )
+    const entered = await request(url, '/health/maintenance', {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{"reason":"deploy 1.4.2"}',
+    })
     expect(entered.status).toBe(200)
     expect(JSON.parse(entered.body)).toMatchObject({ enabled: true, reason: 'deploy 1.4.2' })
-    const draining = await call(`${url}/health`)
+    const draining = await request(url, '/health')
     expect(draining.status).toBe(503)
     expect(draining.headers['retry-after']).toBe('5')
-    expect((await call(`${url}/health/live`)).status).toBe(200)
-    expect((await call(`${url}/health/maintenance`, 'DELETE', auth)).status).toBe(200)
-    expect((await call(`${url}/health`)).status).toBe(200)
+    expect((await request(url, '/health/live')).status).toBe(200)
+    expect((await request(url, '/health/maintenance', { method: 'DELETE', headers: auth })).status).toBe(200)
+    expect((await request(url, '/health')).status).toBe(200)
   })
 
   it('drains on SIGTERM while probed like a load balancer would, then exits 0', async () => {
@@ -180,11 +150,11 @@ describe.each([
     const deadline = Date.now() + EXIT_TIMEOUT_MS
     while (exitCode === undefined && Date.now() < deadline) {
       try {
-        seen.push((await call(`${url}/health`)).status)
+        seen.push((await request(url, '/health')).status)
       } catch {
         // Connection refused: the server stopped accepting, the drain is over.
       }
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await sleep(100)
     }
     expect({ exitCode, output: output() }).toEqual({ exitCode: 0, output: expect.any(String) })
     // Readiness answered 503 before the server went away.

@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createNodeListener, type HandlerOptions, type Health } from '@healthgate/core'
 import { healthRouter } from '@healthgate/express'
@@ -6,6 +6,7 @@ import { healthgate } from '@healthgate/fastify'
 import express5 from 'express'
 import express4 from 'express4'
 import Fastify from 'fastify'
+import type { RequestOptions } from '../support/http.js'
 
 export const SERVER_KINDS = ['express5', 'express4', 'fastify', 'node'] as const
 export type ServerKind = (typeof SERVER_KINDS)[number]
@@ -86,55 +87,8 @@ async function listen(kind: ServerKind, server: Server): Promise<RunningServer> 
   }
 }
 
-export interface TestRequest {
+/** A request of the table: what `request()` sends, plus its method and path. */
+export interface TestRequest extends RequestOptions {
   method: string
   path: string
-  headers?: Record<string, string>
-  body?: string | Buffer
-  /** Send the body with `Transfer-Encoding: chunked` instead of `Content-Length`. */
-  chunked?: boolean
-}
-
-export interface TestResponse {
-  status: number
-  headers: IncomingHttpHeaders
-  body: string
-}
-
-/** One request on a fresh connection, with exactly the given headers (no defaults added but Host). */
-export function send(
-  port: number,
-  { method, path, headers = {}, body, chunked = false }: TestRequest,
-): Promise<TestResponse> {
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(
-      { host: '127.0.0.1', port, method, path, headers, agent: false },
-      (response) => {
-        const chunks: Buffer[] = []
-        response.on('data', (chunk: Buffer) => chunks.push(chunk))
-        response.on('error', reject)
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        )
-      },
-    )
-    outgoing.on('error', reject)
-    if (body === undefined) {
-      outgoing.end()
-    } else if (chunked) {
-      outgoing.setHeader('transfer-encoding', 'chunked')
-      // Several writes so the body really travels as more than one chunk.
-      const bytes = Buffer.from(body)
-      for (let offset = 0; offset < bytes.length; offset += 1000)
-        outgoing.write(bytes.subarray(offset, offset + 1000))
-      outgoing.end()
-    } else {
-      outgoing.setHeader('content-length', Buffer.byteLength(body))
-      outgoing.end(body)
-    }
-  })
 }

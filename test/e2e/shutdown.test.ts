@@ -3,7 +3,9 @@ import { join } from 'node:path'
 import { createHealth } from '@healthgate/core'
 import healthgate from '@healthgate/fastify'
 import Fastify from 'fastify'
-import { killChildren, ROOT, request, sleep, spawnNode, startProber } from './support.js'
+import { request, startProber } from '../support/http.js'
+import { killChildren, ROOT, spawnNode } from '../support/spawn.js'
+import { sleep } from '../support/wait.js'
 
 // Real signals to real processes: each fixture imports the built packages (packages/*/dist), as a user's app
 // would. The test command builds them before jest runs.

@@ -4,7 +4,8 @@ import {
   type FailoverMonitor,
   type FailoverOptions,
 } from '@healthgate/failover'
-import { closeAllStubs, type HealthStub, startHealthStub, waitUntil } from './server.js'
+import { sleep, waitFor } from '../support/wait.js'
+import { closeAllStubs, type HealthStub, startHealthStub } from './server.js'
 
 let monitors: FailoverMonitor[] = []
 
@@ -234,7 +235,7 @@ describe('probing', () => {
       lastError: 'timed out after 200 ms',
     })
     expect(stateOf(monitor, 'primary').lastStatus).toBeUndefined()
-    await waitUntil(() => primary.pendingRequests() === 0, 2000)
+    await waitFor(() => primary.pendingRequests() === 0, 2000)
 
     await monitor.tick()
     expect(monitor.active.name).toBe('secondary')
@@ -305,7 +306,7 @@ describe('probing', () => {
     await monitor.tick()
     expect(Date.now() - started).toBeLessThan(400)
     expect(stateOf(monitor, 'primary')).toMatchObject({ status: 'up', lastStatus: 200 })
-    await waitUntil(() => primary.pendingRequests() === 0, 2000)
+    await waitFor(() => primary.pendingRequests() === 0, 2000)
   })
 
   test('connection refused is a failure with a readable error', async () => {
@@ -436,7 +437,7 @@ describe('timers', () => {
 
     primary.behaviour.status = 503
     const started = Date.now()
-    await waitUntil(() => events.length > 0, 3000)
+    await waitFor(() => events.length > 0, 3000)
     // Up to one jittered interval until the next round, then 3 failing rounds: about 4 x 165 ms, with margin.
     expect(Date.now() - started).toBeLessThan(1200)
     expect(monitor.active.name).toBe('secondary')
@@ -449,7 +450,7 @@ describe('timers', () => {
     const timersBefore = process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
 
     void monitor.start()
-    await waitUntil(() => primary.methods.length > 0)
+    await waitFor(() => primary.methods.length > 0)
     expect(primary.pendingRequests()).toBe(1)
 
     const started = Date.now()
@@ -460,10 +461,10 @@ describe('timers', () => {
     expect(process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length).toBeLessThanOrEqual(
       timersBefore,
     )
-    await waitUntil(() => primary.pendingRequests() === 0, 2000)
+    await waitFor(() => primary.pendingRequests() === 0, 2000)
 
     const requests = primary.methods.length
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await sleep(300)
     expect(primary.methods.length).toBe(requests)
   })
 
@@ -475,7 +476,7 @@ describe('timers', () => {
     await monitor.stop()
     const count = primary.methods.length
     await monitor.start()
-    await waitUntil(() => primary.methods.length >= count + 2, 2000)
+    await waitFor(() => primary.methods.length >= count + 2, 2000)
     await monitor.stop()
   })
 })

@@ -103,15 +103,3 @@ export async function startHealthStub(behaviour: Partial<Behaviour> = {}): Promi
 export async function closeAllStubs(): Promise<void> {
   await Promise.all(opened.splice(0).map((stub) => stub.stop()))
 }
-
-/** Polls `condition` every 5 ms until it holds or `timeoutMs` passes. */
-export async function waitUntil(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}

@@ -6,8 +6,10 @@ import { join } from 'node:path'
 import { createHealth } from '@healthgate/core'
 import { redisCheck } from '@healthgate/redis'
 import { Cluster, Redis } from 'ioredis'
+import { cleanupRegistry } from '../support/cleanup.js'
 import { createFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
-import { ADMIN_TOKEN, cleanupRegistry, serve, sleep, waitFor } from './support.js'
+import { ADMIN_TOKEN, serve } from '../support/http.js'
+import { sleep, waitFor } from '../support/wait.js'
 
 // A real two-master Redis Cluster, started by this test on loopback ports (needs `redis-server` on PATH,
 // as docs/services.md says), with a fault proxy in front of each master.

@@ -1,9 +1,11 @@
 import { createHealth } from '@healthgate/core'
 import { redisCheck } from '@healthgate/redis'
 import { Redis } from 'ioredis'
+import { cleanupRegistry } from '../support/cleanup.js'
 import { createFaultProxy } from '../support/fault-proxy.js'
+import { ADMIN_TOKEN, serve } from '../support/http.js'
 import { endpointOf, REDIS_URL } from '../support/services.js'
-import { ADMIN_TOKEN, cleanupRegistry, serve, sleep, waitFor } from './support.js'
+import { sleep, waitFor } from '../support/wait.js'
 
 const later = cleanupRegistry()
 

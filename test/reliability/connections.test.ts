@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { pollUntil } from '@healthgate/core/primitives'
 import { type Child, type ChildSample, startChild } from './support/child.js'
 
 const CONNECTIONS = 10_000
@@ -46,14 +46,12 @@ test(`${CONNECTIONS.toLocaleString('en-US')} concurrent connections to the healt
   expect({ open: opened.open, failed: opened.failed }).toEqual({ open: CONNECTIONS, failed: 0 })
   // All of them at once, accepted and held by the server before a single request is sent. A connection
   // the kernel completed may still wait in the accept queue for a moment.
-  let held = await server.call<ChildSample>({ type: 'sample' })
-  for (
-    const deadline = performance.now() + 10_000;
-    held.connections < CONNECTIONS && performance.now() < deadline;
-  ) {
-    await sleep(100)
-    held = await server.call<ChildSample>({ type: 'sample' })
-  }
+  const holder = server
+  const { value: held } = await pollUntil(
+    () => holder.call<ChildSample>({ type: 'sample' }),
+    (sample) => sample.connections >= CONNECTIONS,
+    { timeoutMs: 10_000, intervalMs: 100 },
+  )
   expect(held.connections).toBe(CONNECTIONS)
 
   const answered = await client.call<{ statuses: Record<string, number>; ms: number }>({

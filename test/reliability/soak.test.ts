@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises'
+import { pollUntil } from '@healthgate/core/primitives'
 import { type Child, type ChildSample, startChild } from './support/child.js'
 
 const TOTAL = 200_000
@@ -24,12 +24,12 @@ afterEach(async () => {
 
 /** Samples until the server holds no connection any more (the client's sockets close asynchronously). */
 async function sampleWhenIdle(child: Child): Promise<ChildSample> {
-  const deadline = performance.now() + 5000
-  for (;;) {
-    const sample = await child.call<ChildSample>({ type: 'sample' })
-    if (sample.connections === 0 || performance.now() > deadline) return sample
-    await sleep(50)
-  }
+  const polled = await pollUntil(
+    () => child.call<ChildSample>({ type: 'sample' }),
+    (sample) => sample.connections === 0,
+    { timeoutMs: 5000, intervalMs: 50 },
+  )
+  return polled.value
 }
 
 test(`soak: ${TOTAL.toLocaleString('en-US')} health requests, flat heap, no descriptor leak`, async () => {

@@ -1,5 +1,5 @@
-// Jest globalSetup: the integration suites talk to a real PostgreSQL and a real Redis. Fail fast with
-// instructions instead of letting every test time out one by one.
+// globalSetup of the integration project (jest.config.cjs): its tests talk to a real PostgreSQL and a real
+// Redis. Fail fast with instructions instead of letting every test time out one by one.
 const net = require('node:net')
 
 const PG_URL = process.env.PG_URL || 'postgres://postgres@127.0.0.1:5432/test'

@@ -1,7 +1,5 @@
 import { type CheckDefinition, CheckTimeoutError } from '@healthgate/core'
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 export type Settled = { ok: true; value: unknown; ms: number } | { ok: false; error: Error; ms: number }
 
 /** Runs a check the way the core runner does: the signal aborts with a CheckTimeoutError at the deadline. */
@@ -17,14 +15,4 @@ export async function runCheck(definition: CheckDefinition, timeoutMs = 1000): P
   } finally {
     clearTimeout(timer)
   }
-}
-
-/** Polls `condition` every 5 ms; resolves with the ms it took, rejects after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs: number): Promise<number> {
-  const started = performance.now()
-  while (!condition()) {
-    if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await sleep(5)
-  }
-  return performance.now() - started
 }

@@ -1,4 +1,4 @@
-/** The real services the integration tests use. `test/support/global-setup.cjs` checks they are reachable. */
+/** The real services the integration tests use, set by `PG_URL` and `REDIS_URL`; `global-setup.cjs` checks them. */
 export const PG_URL = process.env.PG_URL || 'postgres://postgres@127.0.0.1:5432/test'
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
 

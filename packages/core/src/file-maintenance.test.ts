@@ -2,19 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sleep, waitFor } from '../../../test/support/wait.js'
 import { type FileMaintenanceStore, fileMaintenance } from './file-maintenance.js'
 import type { MaintenanceState } from './types.js'
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<number> {
-  const started = performance.now()
-  while (!condition()) {
-    if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await sleep(5)
-  }
-  return performance.now() - started
-}
 
 let dir: string
 const stores: FileMaintenanceStore[] = []

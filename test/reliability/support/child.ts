@@ -6,7 +6,6 @@ import { build } from 'esbuild'
 const ROOT = resolve(__dirname, '../../..')
 // Inside the repository so that the bundle's external imports (express, ...) resolve to its node_modules.
 const OUT_DIR = join(ROOT, 'node_modules/.cache/healthgate-reliability')
-const PACKAGES = ['core', 'pg', 'redis', 'express', 'fastify'] as const
 
 /** What a fixture reports after a forced GC, measured inside its own process. */
 export interface ChildSample {
@@ -46,9 +45,18 @@ export async function startChild(fixture: string): Promise<Child> {
     format: 'cjs',
     target: 'node20',
     logLevel: 'error',
-    alias: Object.fromEntries(
-      PACKAGES.map((name) => [`@healthgate/${name}`, join(ROOT, 'packages', name, 'src/index.ts')]),
-    ),
+    // `@healthgate/<name>[/<subpath>]` to the package's src/, as jest's moduleNameMapper does.
+    plugins: [
+      {
+        name: 'healthgate-sources',
+        setup(bundle) {
+          bundle.onResolve({ filter: /^@healthgate\/[a-z]+(\/[a-z]+)?$/ }, ({ path }) => {
+            const [, name = '', subpath = ''] = path.split('/')
+            return { path: join(ROOT, 'packages', name, 'src', subpath, 'index.ts') }
+          })
+        },
+      },
+    ],
     external: ['express', 'express4', 'fastify', 'fastify-plugin', 'pg', 'ioredis'],
   })
   const child = fork(outfile, [], {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sleep } from './support.js'
+import { sleep } from './wait.js'
 
 export const INSTALL_HAPROXY = 'apt-get update && apt-get install -y haproxy'
 

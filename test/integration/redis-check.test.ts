@@ -1,8 +1,9 @@
+import { redisCheck } from '@healthgate/redis'
 import { Redis, type RedisOptions } from 'ioredis'
-import { createFaultProxy, type FaultProxy } from '../../../test/support/fault-proxy.js'
-import { runCheck as run, type Settled, sleep, waitFor } from '../../../test/support/run-check.js'
-import { endpointOf, REDIS_URL } from '../../../test/support/services.js'
-import { redisCheck } from './index.js'
+import { createFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
+import { runCheck as run, type Settled } from '../support/run-check.js'
+import { endpointOf, REDIS_URL } from '../support/services.js'
+import { sleep, waitFor } from '../support/wait.js'
 
 const message = (settled: Settled): string => (settled.ok ? '' : settled.error.message)
 

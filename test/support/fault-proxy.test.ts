@@ -1,6 +1,7 @@
 import net from 'node:net'
-import { createFaultProxy } from '../support/fault-proxy.js'
-import { cleanupRegistry, sleep, waitFor } from './support.js'
+import { cleanupRegistry } from './cleanup.js'
+import { createFaultProxy } from './fault-proxy.js'
+import { sleep, waitFor } from './wait.js'
 
 // The fault proxy is what the other integration tests trust to produce their faults: prove each mode.
 

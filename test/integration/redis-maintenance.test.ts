@@ -1,9 +1,9 @@
 import type { MaintenanceState } from '@healthgate/core'
+import { type RedisMaintenanceOptions, type RedisMaintenanceStore, redisMaintenance } from '@healthgate/redis'
 import { Redis } from 'ioredis'
-import { createFaultProxy, type FaultProxy } from '../../../test/support/fault-proxy.js'
-import { sleep, waitFor } from '../../../test/support/run-check.js'
-import { endpointOf, REDIS_URL, uniqueSuffix } from '../../../test/support/services.js'
-import { type RedisMaintenanceOptions, type RedisMaintenanceStore, redisMaintenance } from './index.js'
+import { createFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
+import { endpointOf, REDIS_URL, uniqueSuffix } from '../support/services.js'
+import { sleep, waitFor } from '../support/wait.js'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {

@@ -1,5 +1,5 @@
-import type { FlapRequest, FlapResult } from './fixtures/flapping.js'
-import { type Child, startChild } from './support/child.js'
+import type { FlapRequest, FlapResult } from '../reliability/fixtures/flapping.js'
+import { type Child, startChild } from '../reliability/support/child.js'
 
 const PERIOD_MS = 100
 const DURATION_MS = 10_000

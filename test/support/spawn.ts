@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { resolve as resolvePath } from 'node:path'
 
 export const ROOT = resolvePath(__dirname, '../..')
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export interface Exit {
   code: number | null
@@ -100,75 +99,4 @@ export async function killChildren(): Promise<void> {
         }),
     ),
   )
-}
-
-import { request } from '../support/http.js'
-
-export { type Reply, request } from '../support/http.js'
-
-/**
- * Polls `GET path` until it answers `status` `times` times in a row, or throws after `timeoutMs`. Asking a
- * readiness route more than once also tells the instance this client's interval, so that it stops waiting
- * for this client soon after it went away instead of after `proberTtlMs`.
- */
-export async function waitForStatus(
-  port: number,
-  path: string,
-  status: number,
-  options: { timeoutMs?: number; intervalMs?: number; times?: number; headers?: Record<string, string> } = {},
-): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000)
-  const times = options.times ?? 2
-  let inARow = 0
-  let last = 'no answer'
-  while (Date.now() < deadline) {
-    try {
-      const reply = await request(port, path, { headers: options.headers, timeoutMs: 1000 })
-      inARow = reply.status === status ? inARow + 1 : 0
-      if (inARow >= times) return
-      last = `HTTP ${reply.status}`
-    } catch (error) {
-      inARow = 0
-      last = (error as Error).message
-    }
-    await sleep(options.intervalMs ?? 50)
-  }
-  throw new Error(
-    `127.0.0.1:${port}${path} did not answer ${status} within ${options.timeoutMs ?? 10_000} ms (last: ${last})`,
-  )
-}
-
-/** A load-balancer-like prober: `GET /health/ready` every `intervalMs` with its own User-Agent, until stopped. */
-export function startProber(port: number, userAgent: string, intervalMs: number) {
-  const statuses: number[] = []
-  let stopped = false
-  let wake: (() => void) | undefined
-  const done = (async () => {
-    while (!stopped) {
-      try {
-        const reply = await request(port, '/health/ready', {
-          headers: { 'user-agent': userAgent },
-          timeoutMs: 2000,
-        })
-        statuses.push(reply.status)
-      } catch {
-        return // the server is gone
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs)
-        wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
-    }
-  })()
-  return {
-    statuses,
-    async stop() {
-      stopped = true
-      wake?.()
-      await done
-    },
-  }
 }

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHealth, fileMaintenance } from '@healthgate/core'
-import { ADMIN_TOKEN, cleanupRegistry, serve, waitFor } from './support.js'
+import { cleanupRegistry } from '../support/cleanup.js'
+import { ADMIN_TOKEN, serve } from '../support/http.js'
+import { waitFor } from '../support/wait.js'
 
 const later = cleanupRegistry()
 

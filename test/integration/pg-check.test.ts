@@ -1,10 +1,11 @@
 import net from 'node:net'
 import type { CheckOutcome } from '@healthgate/core'
+import { pgCheck } from '@healthgate/pg'
 import pg from 'pg'
-import { createFaultProxy, type FaultProxy } from '../../../test/support/fault-proxy.js'
-import { runCheck as run, sleep, waitFor } from '../../../test/support/run-check.js'
-import { endpointOf, PG_URL, uniqueSuffix, withEndpoint } from '../../../test/support/services.js'
-import { pgCheck } from './index.js'
+import { createFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
+import { runCheck as run } from '../support/run-check.js'
+import { endpointOf, PG_URL, uniqueSuffix, withEndpoint } from '../support/services.js'
+import { sleep, waitFor } from '../support/wait.js'
 
 async function closedPort(): Promise<number> {
   const server = net.createServer()

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process'
 import http from 'node:http'
 import { join } from 'node:path'
+import { type Haproxy, requireHaproxy, startHaproxy } from '../support/haproxy.js'
+import { request, waitForStatus } from '../support/http.js'
 import { freePorts } from '../support/ports.js'
-import { type Haproxy, requireHaproxy, startHaproxy } from './haproxy.js'
-import { type Child, killChildren, ROOT, request, sleep, spawnNode, waitForStatus } from './support.js'
+import { type Child, killChildren, ROOT, spawnNode } from '../support/spawn.js'
+import { sleep } from '../support/wait.js'
 
 // A zero-downtime rolling deploy through a real HAProxy: three instances of the Express demo behind it, a
 // steady stream of requests through it, and every instance replaced one after the other. With
