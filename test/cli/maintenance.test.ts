@@ -205,12 +205,13 @@ describe('maintenance against the core listener', () => {
       ],
     })
     const result = await run(
-      ['maintenance', 'off', '--url', url, '--wait', '--interval', '50ms', '--timeout', '300ms'],
+      // Room for a slow start on a busy machine: the deadline also covers the DELETE before the first poll.
+      ['maintenance', 'off', '--url', url, '--wait', '--interval', '50ms', '--timeout', '1500ms'],
       { env },
     )
     expect(result.code).toBe(1)
     expect(result.stderr).toBe(
-      `healthgate: timed out after 300 ms waiting for ${url}/ready to answer 200: it answers 503\n`,
+      `healthgate: timed out after 1.5 s waiting for ${url}/ready to answer 200: it answers 503\n`,
     )
   })
 

@@ -16,10 +16,10 @@ import {
   diskCheck,
   eventLoopCheck,
   type Health,
-  type HealthResponse,
   httpCheck,
   memoryCheck,
 } from '@healthgate/core'
+import type { HealthResponse } from '@healthgate/core/adapter'
 import { pgCheck } from '@healthgate/pg'
 import { redisCheck } from '@healthgate/redis'
 

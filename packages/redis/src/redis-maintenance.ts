@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import type { MaintenanceState, MaintenanceStore } from '@healthgate/core'
+import { type MaintenanceState, type MaintenanceStore, sameMaintenance } from '@healthgate/core'
 import { type ErrorHandler, Listeners, optionReader, withDeadline } from '@healthgate/core/primitives'
 import type { RedisMaintenanceClientLike, RedisSubscriberLike } from './types.js'
 
@@ -69,13 +69,6 @@ function parseFlag(raw: string | undefined): Flag | undefined {
   return reason === '' ? {} : { reason }
 }
 
-/** Every field, so that a change of any rendered one (`note` alone, say) reaches the listeners. */
-function sameState(a: MaintenanceState, b: MaintenanceState): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof MaintenanceState>
-  for (const key of keys) if (a[key] !== b[key]) return false
-  return true
-}
-
 /** A Redis command that may never answer (ioredis cannot cancel one), given up after `ms`. */
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return withDeadline(() => work, ms, { timeoutReason: () => new Error(`${what} timed out after ${ms} ms`) })
@@ -132,7 +125,7 @@ export function redisMaintenance(options: RedisMaintenanceOptions): RedisMainten
   readyTimer.unref()
 
   const emit = (next: MaintenanceState): void => {
-    if (sameState(state, next)) return
+    if (sameMaintenance(state, next)) return
     state = Object.freeze(next)
     listeners.emit(state)
   }

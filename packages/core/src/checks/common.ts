@@ -1,6 +1,6 @@
 import { CHECK_OPTION_KEYS, readCheckName, readCheckOptions } from '../primitives/check-options.js'
 import { sleep } from '../primitives/deadline.js'
-import { type OptionReader, optionReader } from '../primitives/options.js'
+import type { OptionReader } from '../primitives/options.js'
 import type { CheckDefinition, CheckOptions } from '../types.js'
 
 /** The options every built-in check accepts: the common check overrides plus its `name`. */
@@ -10,18 +10,6 @@ export interface BuiltinCheckOptions extends CheckOptions {
 }
 
 export const COMMON_KEYS = CHECK_OPTION_KEYS
-
-/**
- * @deprecated Kept for the modules outside the checks that still call it; use
- * `optionReader(factory).object(options, keys)`.
- */
-export function readOptions(
-  factory: string,
-  options: unknown,
-  keys: readonly string[],
-): Record<string, unknown> {
-  return optionReader(factory).object(options, keys)
-}
 
 /** The check's name, or `fallback`; same rule as the runner. */
 export const checkName = readCheckName

@@ -178,7 +178,10 @@ describe('validation', () => {
       { defaultCacheTtl: 5000 },
       /^createHealth\(\): unknown option `defaultCacheTtl`; did you mean `defaultCacheTtlMs`\?/,
     ],
-    [{ cacheTtlMs: 5000 }, /^createHealth\(\): unknown option `cacheTtlMs`; Known options: checks, /],
+    [
+      { cacheTtlMs: 5000 },
+      /^createHealth\(\): unknown option `cacheTtlMs`; did you mean `defaultCacheTtlMs`\? Known options: checks, /,
+    ],
     [{ onError: 'log' }, /^createHealth\(\): expected `onError` to be a function/],
     [{ maintenance: {} }, /^createHealth\(\): expected `maintenance` to be a MaintenanceStore/],
     [null, /^createHealth\(\): expected the options to be an object, got null/],
