@@ -1,18 +1,27 @@
 // Every factory rejects a misspelt option the same way: a TypeError naming the function, the option,
 // the closest known one and the list of known ones, instead of silently falling back to a default.
-// Covers the checks, the drivers, the failover package and the CLI; the other factories add rows here.
+// Covers every public factory and plugin: core, checks, drivers, adapters, failover and the CLI.
 import {
   cpuCheck,
+  createHandler,
+  createHealth,
+  createNodeListener,
   defineCheck,
   diskCheck,
   eventLoopCheck,
+  fileMaintenance,
   httpCheck,
+  installShutdown,
   memoryCheck,
+  memoryMaintenance,
   tcpCheck,
 } from '@healthgate/core'
+import { healthRouter } from '@healthgate/express'
 import { createFailover, serveActive } from '@healthgate/failover'
+import healthgate from '@healthgate/fastify'
 import { pgCheck } from '@healthgate/pg'
 import { redisCheck, redisMaintenance } from '@healthgate/redis'
+import Fastify from 'fastify'
 import { run } from '../cli/run.js'
 
 const redis = { status: 'ready', ping: async () => 'PONG' } as never
@@ -22,7 +31,22 @@ const endpoints = [
 ]
 const monitor = { active: { name: 'a', connectUrl: 'wss://a.example.com/', since: '' }, allDown: false }
 
+const health = createHealth()
+afterAll(() => health.close())
+
 const CASES: Array<[owner: string, create: () => unknown, misspelt: string, meant: string]> = [
+  [
+    'createHealth',
+    () => createHealth({ defaultTimeout: 500 } as never),
+    'defaultTimeout',
+    'defaultTimeoutMs',
+  ],
+  ['createHandler', () => createHandler(health, { adminTokn: 'x' } as never), 'adminTokn', 'adminToken'],
+  ['createNodeListener', () => createNodeListener(health, { pth: '/h' } as never), 'pth', 'path'],
+  ['healthRouter', () => healthRouter(health, { detail: 'always' } as never), 'detail', 'details'],
+  ['installShutdown', () => installShutdown(health, { maxDrain: 5 } as never), 'maxDrain', 'maxDrainMs'],
+  ['fileMaintenance', () => fileMaintenance({ path: '/tmp/x', pollMS: 5 } as never), 'pollMS', 'pollMs'],
+  ['memoryMaintenance', () => memoryMaintenance({ onErorr: () => {} } as never), 'onErorr', 'onError'],
   ['memoryCheck', () => memoryCheck({ heapWarnRation: 0.5 } as never), 'heapWarnRation', 'heapWarnRatio'],
   ['eventLoopCheck', () => eventLoopCheck({ maxDelayP99: 100 } as never), 'maxDelayP99', 'maxDelayP99Ms'],
   ['cpuCheck', () => cpuCheck({ windowMS: 100 } as never), 'windowMS', 'windowMs'],
@@ -80,4 +104,18 @@ test.each([
     new RegExp(`^healthgate: unknown option \`${flag}\`; did you mean \`${meant}\`\\? Known options: `),
   )
   expect(result.stderr).toContain(`Run 'healthgate ${command ? `${command} ` : ''}--help' for usage.`)
+})
+
+test('health.waitForDrain() rejects a misspelt option the same way', async () => {
+  await expect(health.waitForDrain({ maxMS: 5 } as never)).rejects.toThrow(
+    /^health\.waitForDrain\(\): unknown option `maxMS`; did you mean `maxMs`\? Known options: maxMs, pollMs, signal$/,
+  )
+})
+
+test('the Fastify plugin rejects a misspelt option the same way', async () => {
+  const app = Fastify()
+  await expect(app.register(healthgate, { health, detials: 'always' } as never).ready()).rejects.toThrow(
+    /^healthgate plugin: unknown option `detials`; did you mean `details`\? Known options: .*\bdetails\b/,
+  )
+  await app.close()
 })
