@@ -27,41 +27,6 @@ async function proxied(): Promise<{ proxy: FaultProxy; client: Redis }> {
   return { proxy, client }
 }
 
-describe('redisCheck options', () => {
-  test('reject a bad target with a TypeError', () => {
-    expect(() => redisCheck(null as never)).toThrow(
-      'redisCheck(): expected `target` to be `{ client }` with an ioredis Redis or Cluster, got null',
-    )
-    expect(() => redisCheck({ client: {} as never })).toThrow(
-      'redisCheck(): expected `client` to be an ioredis Redis or Cluster',
-    )
-    const client = connect({ ...endpointOf(REDIS_URL, 6379), lazyConnect: true })
-    expect(() => redisCheck({ client }, null as never)).toThrow(
-      'redisCheck(): expected the options to be an object, got null',
-    )
-    expect(() => redisCheck({ client }, { timeoutMs: 'soon' } as never)).toThrow(
-      'redisCheck(): expected `timeoutMs` to be a positive number, got the string "soon"',
-    )
-  })
-
-  test('reject a misspelt option instead of ignoring it', () => {
-    const client = connect({ ...endpointOf(REDIS_URL, 6379), lazyConnect: true })
-    expect(() => redisCheck({ client }, { timeout: 500 } as never)).toThrow(
-      /^redisCheck\(\): unknown option `timeout`; did you mean `timeoutMs`\? Known options: name, critical, /,
-    )
-  })
-
-  test('defaults: name redis, componentType datastore; check options pass through', () => {
-    const client = connect({ ...endpointOf(REDIS_URL, 6379), lazyConnect: true })
-    expect(redisCheck({ client })).toMatchObject({ name: 'redis', componentType: 'datastore' })
-    expect(redisCheck({ client }, { name: 'cache', timeoutMs: 250, critical: false })).toMatchObject({
-      name: 'cache',
-      timeoutMs: 250,
-      critical: false,
-    })
-  })
-})
-
 describe('redisCheck({ client: Redis })', () => {
   test('passes with the PING round trip in ms', async () => {
     const client = connect(endpointOf(REDIS_URL, 6379))
