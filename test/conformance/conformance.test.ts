@@ -5,6 +5,7 @@
  * the contract says (the expected bodies in cases.ts are written out from it, not recorded).
  */
 import type { MaintenanceState } from '@healthgate/core'
+import Fastify from 'fastify'
 import { type Reply, request } from '../support/http.js'
 import { buildHealth, CASES, type Case, FROZEN_TIME, SECRET, TOKEN } from './cases.js'
 import { APP_BODY, APP_NOT_FOUND, SERVER_KINDS, type ServerKind, startServer } from './servers.js'
@@ -19,6 +20,11 @@ const CONTRACT_HEADERS = [
 ]
 const HEALTH_JSON = 'application/health+json; charset=utf-8'
 const PLAIN_JSON = 'application/json; charset=utf-8'
+/**
+ * Fastify routes the QUERY method since 5.11; before that (the lowest-versions run uses 5.0) it sends a
+ * QUERY to the app's not-found handler on every path, before any plugin sees it.
+ */
+const FASTIFY_ROUTES_QUERY = Fastify().supportedMethods.includes('QUERY')
 
 interface Outcome {
   kind: ServerKind
@@ -126,7 +132,12 @@ function expectNoLeak(kind: ServerKind, body: string): void {
 
 describe.each(CASES.map((testCase) => [testCase.name, testCase] as const))('%s', (_name, testCase) => {
   it(`answers alike on ${SERVER_KINDS.join(', ')}`, async () => {
-    const outcomes = await runOnAllServers(testCase)
+    let outcomes = await runOnAllServers(testCase)
+    if (testCase.request.method === 'QUERY' && !FASTIFY_ROUTES_QUERY) {
+      const fastify = outcomes.find((outcome) => outcome.kind === 'fastify')
+      expect([fastify?.response.status, fastify?.response.body]).toEqual([404, APP_NOT_FOUND])
+      outcomes = outcomes.filter((outcome) => outcome !== fastify)
+    }
     if (testCase.request.method === 'HEAD') {
       // A twin run, not a second request: a request can change what the next one sees (startup completes).
       const twins = await runOnAllServers({ ...testCase, request: { ...testCase.request, method: 'GET' } })
