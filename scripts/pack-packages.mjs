@@ -41,3 +41,8 @@ export function packPackages(destination) {
   }
   return packed
 }
+
+// `node scripts/pack-packages.mjs <folder>`: pack into <folder>, print the tarballs as JSON.
+if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1] && process.argv[2]) {
+  process.stdout.write(`${JSON.stringify(packPackages(process.argv[2]))}\n`)
+}
