@@ -233,9 +233,18 @@ it.each(runs.map((snippet) => [snippet.where, snippet]))(
       ran.push(snippet as Snippet)
     } finally {
       child.kill('SIGTERM')
+      // Probe on as a load balancer would: a snippet with installShutdown drains until its probers have seen
+      // the 503s, then closes and exits.
+      const probing = (async () => {
+        while (child.exitCode === null && child.signalCode === null) {
+          await request(port as number, '/health', { timeoutMs: 1000 }).catch(() => undefined)
+          await sleep(100)
+        }
+      })()
       const stopped = await exited(child, 30_000)
       if (!stopped) child.kill('SIGKILL')
       await exited(child, 5000)
+      await probing
       expect({ where: snippet.where, stoppedOnSigterm: stopped }).toEqual({
         where: snippet.where,
         stoppedOnSigterm: true,
