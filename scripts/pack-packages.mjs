@@ -8,6 +8,9 @@ export const ROOT = new URL('..', import.meta.url).pathname
 
 /** The pinned pnpm (the root `packageManager`), through npx so that no global install is needed. */
 export function pnpmCommand() {
+  // Under `pnpm run`, the running pnpm itself (no npx, and none of npx's warnings about pnpm's env config).
+  const running = process.env.npm_execpath
+  if (running && /pnpm/.test(running)) return [process.execPath, [running]]
   const pinned = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).packageManager
   return ['npx', ['-y', pinned]]
 }
