@@ -7,9 +7,10 @@
  * against the real PostgreSQL and Redis, and must stop on SIGTERM.
  *
  * The npm project lives in the system temp folder (outside the workspace, so nothing resolves through the
- * workspace's node_modules) and is kept between runs: only the @healthgate tarballs are reinstalled.
+ * workspace's node_modules) and is kept between runs: the peers come from npm's cache, the tarballs are new.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -19,7 +20,11 @@ import { PG_URL, REDIS_URL } from '../support/services.js'
 import { sleep } from '../support/wait.js'
 
 const ROOT = join(__dirname, '..', '..')
-const PROJECT = join(tmpdir(), 'healthgate-docs-snippets')
+// One project per checkout: two checkouts testing at once on one machine must not reinstall under each other.
+const PROJECT = join(
+  tmpdir(),
+  `healthgate-docs-snippets-${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`,
+)
 const TARBALLS = join(PROJECT, 'tarballs')
 const SNIPPETS = join(PROJECT, 'snippets')
 
