@@ -14,7 +14,9 @@ export interface CliContext {
   signal?: AbortSignal
 }
 
+/** Where the CLI writes: `process.stdout`/`process.stderr`, or a test stand-in. */
 export interface Output {
+  /** Writes `chunk` as is (no newline added). */
   write(chunk: string): unknown
   isTTY?: boolean
 }

@@ -35,9 +35,12 @@ export class InterruptedError extends Error {
   }
 }
 
+/** Whether `error` is a {@link UsageError}; compares the name too, so a second copy of the package still matches. */
 export const isUsageError = (error: unknown): error is UsageError =>
   error instanceof Error && error.name === 'UsageError'
+/** Whether `error` is a {@link CommandError}; compares the name too, so a second copy of the package still matches. */
 export const isCommandError = (error: unknown): error is CommandError =>
   error instanceof Error && error.name === 'CommandError'
+/** Whether `error` is an {@link InterruptedError}; compares the name too, so a second copy of the package still matches. */
 export const isInterruptedError = (error: unknown): error is InterruptedError =>
   error instanceof Error && error.name === 'InterruptedError'

@@ -14,8 +14,10 @@ export class CheckStillRunningError extends Error {
 }
 
 // Guards that don't rely on `instanceof` alone: two copies of this package break it.
+/** Whether `error` is a {@link CheckTimeoutError}; compares the name too, so a second copy of the package still matches. */
 export const isCheckTimeoutError = (error: unknown): error is CheckTimeoutError =>
   error instanceof Error && error.name === 'CheckTimeoutError'
 
+/** Whether `error` is a {@link CheckStillRunningError}; compares the name too, so a second copy of the package still matches. */
 export const isCheckStillRunningError = (error: unknown): error is CheckStillRunningError =>
   error instanceof Error && error.name === 'CheckStillRunningError'

@@ -7,6 +7,7 @@ import { optionReader } from './primitives/options.js'
 import { describeValue } from './sanitize.js'
 import type { MaintenanceState, MaintenanceStore } from './types.js'
 
+/** Options of {@link fileMaintenance}. */
 export interface FileMaintenanceOptions {
   /** The flag file: maintenance is on while it exists. Its content (trimmed, first 200 characters) is the reason. */
   path: string
@@ -19,6 +20,7 @@ export interface FileMaintenanceOptions {
 export interface FileMaintenanceStore extends MaintenanceStore {
   /** Looks at the file now. Never rejects. */
   refresh(): Promise<void>
+  /** Stops the poller and the file watcher. */
   close(): void
 }
 

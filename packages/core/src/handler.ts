@@ -10,6 +10,7 @@ import { optionReader } from './primitives/options.js'
 
 export type { DetailsMode } from './http/probes.js'
 
+/** Options of {@link createHandler}, shared by every adapter (mount path, admin token, details mode...). */
 export interface HandlerOptions {
   /** Mount path of the health routes. Default: `'/health'`. */
   path?: string
@@ -28,6 +29,7 @@ export interface HandlerOptions {
   retryAfterSeconds?: number
 }
 
+/** The framework-agnostic request handler: adapters hand it a request and write the answer it returns. */
 export interface HealthHandler {
   readonly path: string
   /** Answers a request under `path`; resolves `undefined` for any other path so the caller can pass it on. */

@@ -27,6 +27,7 @@ export type { DrainStatus, DrainWaitResult, Prober, WaitForDrainOptions } from '
 export type { CheckChangeEvent, StatusChangeEvent } from './health/events.js'
 export type { HealthOptions } from './health/options.js'
 
+/** The maintenance state together with the drain status, as `GET /health/maintenance` shows it. */
 export interface MaintenanceStatus extends MaintenanceState, DrainStatus {}
 
 const readEvaluate = optionReader('health.evaluate')
@@ -101,6 +102,7 @@ export class Health {
   get checkNames(): string[] {
     return this.#registry.names()
   }
+  /** Whether a check of this name is registered. */
   has(name: string): boolean {
     return this.#registry.has(name)
   }
@@ -120,9 +122,11 @@ export class Health {
   markStarted(): void {
     this.#registry.markStarted()
   }
+  /** Enters maintenance: readiness answers 503 from the next request on; liveness stays 200. */
   enterMaintenance(reason?: string): Promise<void> {
     return this.#maintenance.enter(reason)
   }
+  /** Leaves maintenance: readiness follows the checks again. */
   leaveMaintenance(): Promise<void> {
     return this.#maintenance.leave()
   }

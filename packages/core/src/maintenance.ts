@@ -2,6 +2,7 @@ import { type ErrorHandler, Listeners } from './primitives/listeners.js'
 import { optionReader } from './primitives/options.js'
 import type { MaintenanceState, MaintenanceStore } from './types.js'
 
+/** Options of {@link memoryMaintenance}. */
 export interface MemoryMaintenanceOptions {
   /** Receives what a subscriber threw; it never rejects `set()` nor stops the other subscribers. Default: a process warning. */
   onError?: (error: unknown) => void

@@ -5,6 +5,7 @@ import type { Health } from './health.js'
 import type { HealthResponse } from './http/types.js'
 import { optionReader } from './primitives/options.js'
 
+/** A `node:http` request listener, as `createServer()` takes it. */
 export type NodeListener = (
   request: IncomingMessage,
   response: ServerResponse,
@@ -109,6 +110,7 @@ function isHandler(value: unknown): value is HealthHandler {
   )
 }
 
+/** Options of {@link tuneForLoadBalancer}. */
 export interface TuneOptions {
   /** The load balancer's idle timeout in seconds (AWS ALB: 60). Default: 60. */
   idleTimeoutSeconds?: number

@@ -3,6 +3,7 @@ import type { CheckResult, HealthReport, Status } from './types.js'
 /** Media type of health bodies (draft-inadarei-api-health-check-06). */
 export const HEALTH_CONTENT_TYPE = 'application/health+json; charset=utf-8'
 
+/** One entry of a rendered `checks` list (application/health+json). */
 export interface RenderedCheck {
   componentId?: string
   componentType?: string
@@ -13,6 +14,7 @@ export interface RenderedCheck {
   output?: string
 }
 
+/** A rendered application/health+json body. */
 export interface RenderedReport {
   status: Status
   version?: string
@@ -32,6 +34,7 @@ export interface ServiceMetadata {
   readonly description?: string | undefined
 }
 
+/** Options of {@link toHealthJson}. */
 export interface RenderOptions {
   /** Include error text, observed values, times and the service's metadata. Anonymous callers get statuses only. */
   detailed: boolean

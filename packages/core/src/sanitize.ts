@@ -16,6 +16,7 @@ export function sanitizeOutput(value: unknown): string {
   return clean.length > MAX_OUTPUT ? `${clean.slice(0, MAX_OUTPUT - 1)}…` : clean
 }
 
+/** A short description of any value for an error message (type and a bounded preview, never a secret-sized dump). */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'

@@ -6,13 +6,18 @@ import { sleep } from './primitives/deadline.js'
  * `app.listen()` or `fastify.server`. `closeIdleConnections()`/`closeAllConnections()` exist since Node 18.2.
  */
 export interface ShutdownServer {
+  /** Stops accepting connections (as `http.Server#close`). */
   close(callback?: (error?: Error) => void): unknown
+  /** Closes the idle keep-alive connections (Node.js 18.2+). */
   closeIdleConnections?(): void
+  /** Closes every connection (Node.js 18.2+), used once the grace period is over. */
   closeAllConnections?(): void
+  /** Adds a listener ahead of the others (used to mark responses `Connection: close` while draining). */
   prependListener(
     event: 'request',
     listener: (request: IncomingMessage, response: ServerResponse) => void,
   ): unknown
+  /** Removes a listener added with `prependListener`. */
   removeListener(
     event: 'request',
     listener: (request: IncomingMessage, response: ServerResponse) => void,

@@ -11,23 +11,32 @@ export type { ShutdownServer } from './shutdown-servers.js'
  * balancers to confirm it, name who still holds it up, and close.
  */
 export interface Drainable {
+  /** Starts draining: readiness answers 503 from now on. */
   startDraining(): void
+  /** Resolves once the load balancers have seen the instance down, or at the timeout. */
   waitForDrain(options: WaitForDrainOptions): Promise<DrainWaitResult>
+  /** Whether the drain is confirmed now. */
   drainStatus(): { drained: boolean }
   /** The probers still holding up drain confirmation. */
   drainHolders(): string[]
+  /** Stops every timer and background refresh. */
   close(): Promise<void>
 }
 
 /** Runs after the servers closed. May be async; a throw or rejection is logged and makes the exit code 1. */
 export type ShutdownHook = () => unknown
 
+/** Where shutdown steps are logged; `console` fits. */
 export interface ShutdownLogger {
+  /** One shutdown step. */
   info(message: string): void
+  /** A step that did not go as planned (drain timed out, connections cut). */
   warn?(message: string): void
+  /** A step that failed. */
   error(message: string, error?: unknown): void
 }
 
+/** Options of {@link installShutdown}. */
 export interface ShutdownOptions {
   /** The server(s) to close. Default: none (only drain, hooks and `health.close()`). */
   server?: ShutdownServer | readonly ShutdownServer[]
@@ -60,6 +69,7 @@ export interface ShutdownOptions {
   logger?: ShutdownLogger
 }
 
+/** How a shutdown went: what it waited for and how long it took. */
 export interface ShutdownResult {
   /** 0: clean; 1: a hook, a close or `health.close()` failed, or in-flight requests had to be cut; 130: second signal. */
   code: number

@@ -37,6 +37,7 @@ export type CheckFunction = (signal: AbortSignal) => Promise<CheckReturn> | Chec
 // biome-ignore lint/suspicious/noConfusingVoidType: a check may be written as `async () => {}`
 type CheckReturn = CheckOutcome | undefined | void
 
+/** Options every check takes (deadline, cache, criticality, tags, hysteresis, background refresh). */
 export interface CheckOptions {
   /** A failing non-critical check degrades the aggregate to `warn` (HTTP 200). Default: `true`. */
   critical?: boolean
@@ -63,6 +64,7 @@ export interface CheckOptions {
   measurement?: string
 }
 
+/** A check: a name, its function and its options, as `createHealth({ checks })` takes it. */
 export interface CheckDefinition extends CheckOptions {
   /** Unique name: letters, digits, `.`, `_`, `-`; used in URLs and in the rendered keys. */
   name: string
@@ -93,8 +95,10 @@ export interface CheckResult {
   consecutiveSuccesses: number
 }
 
+/** Where an instance is in its life: starting, ready, draining (maintenance or shutdown), stopped. */
 export type LifecycleState = 'starting' | 'ready' | 'draining' | 'stopped'
 
+/** Whether maintenance is on, why, since when and from where. */
 export interface MaintenanceState {
   enabled: boolean
   reason?: string
@@ -115,6 +119,7 @@ export interface MaintenanceState {
  * synchronous and cheap (serve a cached value; refresh it in the background).
  */
 export interface MaintenanceStore {
+  /** The current state, synchronously (stores keep it cached). */
   read(): MaintenanceState
   /** Enter (`enabled: true`) or leave maintenance. Resolves once the new state is readable via `read()`. */
   set(enabled: boolean, reason?: string): Promise<void>
@@ -123,9 +128,11 @@ export interface MaintenanceStore {
    * break the store nor keep the others from hearing the change (the built-in stores use `Listeners`).
    */
   subscribe?(listener: (state: MaintenanceState) => void): () => void
+  /** Stops the store's timers and connections. */
   close?(): Promise<void> | void
 }
 
+/** The result of one evaluation of a probe: aggregate status and every check result. */
 export interface HealthReport {
   status: Status
   /** 200 for pass/warn, 503 for fail. */
@@ -138,6 +145,7 @@ export interface HealthReport {
   checks: CheckResult[]
 }
 
+/** Options of `health.evaluate()`. */
 export interface EvaluateOptions {
   /** Default: `'ready'`. */
   probe?: Probe

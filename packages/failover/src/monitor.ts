@@ -15,6 +15,7 @@ export interface FailoverEndpoint {
   connectUrl: string | URL
 }
 
+/** Options of {@link createFailover}. */
 export interface FailoverOptions {
   /** At least two endpoints in priority order, unique names. */
   endpoints: readonly FailoverEndpoint[]
@@ -46,6 +47,7 @@ export interface FailoverOptions {
 /** `unknown` before the first observation; otherwise whether the latest probe or report passed. */
 export type EndpointStatus = 'up' | 'down' | 'unknown'
 
+/** What the monitor knows of one endpoint. */
 export interface EndpointSnapshot {
   name: string
   healthUrl: string
@@ -68,6 +70,7 @@ export interface EndpointSnapshot {
   method: ProbeMethod
 }
 
+/** The endpoint clients should connect to now. */
 export interface ActiveEndpoint {
   name: string
   connectUrl: string
@@ -75,6 +78,7 @@ export interface ActiveEndpoint {
   since: string
 }
 
+/** The monitor's state: the active endpoint and every endpoint's status. */
 export interface FailoverSnapshot {
   active: ActiveEndpoint
   /** The active endpoint reached `failureThreshold` and no other endpoint was healthy. */
@@ -105,6 +109,7 @@ export interface FailoverEvent {
   at: string
 }
 
+/** A running failover monitor (see {@link createFailover}). */
 export interface FailoverMonitor {
   /** The endpoint to connect to. Never undefined: when every endpoint is down the last active one stays. */
   readonly active: ActiveEndpoint
@@ -153,6 +158,7 @@ type Timer = ReturnType<typeof setTimeout>
 
 const STOPPED = Symbol('stopped')
 
+/** Creates a failover monitor over `options.endpoints` (first one primary); call `start()` to begin polling. */
 export function createFailover(options: FailoverOptions): FailoverMonitor {
   const config = readFailoverOptions(options)
   const { intervalMs, timeoutMs, failureThreshold, successThreshold, failback, jitter, accepts } = config

@@ -1,13 +1,17 @@
 // Runtime-neutral like monitor.ts: fetch, AbortController and timers only.
 import { raceDeadline, type StatusMatcher, untilAborted } from '@healthgate/core/primitives'
 
+/** The method a health URL is polled with. */
 export type ProbeMethod = 'HEAD' | 'GET'
 
 /** The part of a fetch `Response` a probe reads. */
 export interface FetchResponseLike {
   status: number
   type?: string
-  body?: { cancel(reason?: unknown): Promise<void> } | null
+  body?: {
+    /** Discards the body unread, so that the connection is freed. */
+    cancel(reason?: unknown): Promise<void>
+  } | null
 }
 
 /** The part of `fetch` a probe calls; the global `fetch` of every modern runtime fits. */
@@ -16,6 +20,7 @@ export type FetchLike = (
   init: { method: ProbeMethod; signal: AbortSignal; redirect: 'manual'; cache: 'no-store' },
 ) => Promise<FetchResponseLike>
 
+/** Options of one health probe. */
 export interface ProbeOptions {
   method: ProbeMethod
   timeoutMs: number
@@ -25,6 +30,7 @@ export interface ProbeOptions {
   signal?: AbortSignal
 }
 
+/** The outcome of one health probe. */
 export interface ProbeResult {
   ok: boolean
   /** HTTP status; absent when no response arrived (or a browser hid a redirect). */
@@ -36,6 +42,7 @@ export interface ProbeResult {
   method: ProbeMethod
 }
 
+/** A probe that got no answer within its timeout. */
 export class ProbeTimeoutError extends Error {
   override name = 'ProbeTimeoutError'
   constructor(readonly timeoutMs: number) {
@@ -43,6 +50,7 @@ export class ProbeTimeoutError extends Error {
   }
 }
 
+/** Whether `error` is a {@link ProbeTimeoutError}; compares the name too, so a second copy of the package still matches. */
 export const isProbeTimeoutError = (error: unknown): error is ProbeTimeoutError =>
   error instanceof Error && error.name === 'ProbeTimeoutError'
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { optionReader } from '@healthgate/core/primitives'
 import type { FailoverMonitor } from './monitor.js'
 
+/** Options of {@link serveActive}. */
 export interface ServeActiveOptions {
   /** The monitor whose active endpoint is served. It is borrowed: `close()` does not stop it. */
   monitor: Pick<FailoverMonitor, 'active' | 'allDown'>
@@ -13,6 +14,7 @@ export interface ServeActiveOptions {
   host?: string
 }
 
+/** The running server of {@link serveActive}. */
 export interface ActiveServer {
   server: Server
   /** Base URL of the server, e.g. `http://127.0.0.1:8080`; the route is `${url}/active`. */

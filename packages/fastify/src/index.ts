@@ -25,6 +25,7 @@ declare module 'fastify' {
   }
 }
 
+/** Options of the Fastify plugin: the Health to serve, and every handler option. */
 export interface HealthgateOptions extends HandlerOptions {
   /** The health to serve, from `createHealth()`. Required. */
   health: Health

@@ -24,6 +24,7 @@ export type PgTarget =
 /** What a saturated pool (every connection checked out, none idle) reports. */
 export type PgSaturation = 'warn' | 'fail' | 'ignore'
 
+/** Options of {@link pgCheck}. */
 export interface PgCheckOptions extends CheckOptions {
   /** Check name. Default: `'postgres'`. */
   name?: string

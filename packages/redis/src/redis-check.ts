@@ -9,6 +9,7 @@ import {
 } from '@healthgate/core/primitives'
 import type { RedisClientLike, RedisClusterLike, RedisConnectionLike } from './types.js'
 
+/** Options of {@link redisCheck}. */
 export interface RedisCheckOptions extends CheckOptions {
   /** Check name. Default: `'redis'`. */
   name?: string

@@ -3,6 +3,7 @@ import { type MaintenanceState, type MaintenanceStore, sameMaintenance } from '@
 import { type ErrorHandler, Listeners, optionReader, withDeadline } from '@healthgate/core/primitives'
 import type { RedisMaintenanceClientLike, RedisSubscriberLike } from './types.js'
 
+/** Options of {@link redisMaintenance}. */
 export interface RedisMaintenanceOptions {
   /** The application's ioredis `Redis` or `Cluster`. Borrowed, never closed. */
   client: RedisMaintenanceClientLike
@@ -23,6 +24,7 @@ export interface RedisMaintenanceOptions {
   onError?: ErrorHandler
 }
 
+/** A maintenance store shared by a fleet through Redis (see {@link redisMaintenance}). */
 export interface RedisMaintenanceStore extends MaintenanceStore {
   /** This instance's id in the hash (`instance:<id>`). */
   readonly instanceId: string
@@ -32,6 +34,7 @@ export interface RedisMaintenanceStore extends MaintenanceStore {
   refresh(): Promise<void>
   /** Resolves after the first successful read from Redis, or after `timeoutMs` if there is none by then. */
   readonly ready: Promise<void>
+  /** Unsubscribes and disconnects the store's own subscriber connection; the client passed in stays open. */
   close(): Promise<void>
 }
 

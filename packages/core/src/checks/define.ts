@@ -2,6 +2,7 @@ import { optionReader } from '../primitives/options.js'
 import type { CheckDefinition, CheckFunction, CheckOptions } from '../types.js'
 import { baseDefinition, COMMON_KEYS, checkName } from './common.js'
 
+/** Options of `defineCheck`: a name, the check function and every common check option. */
 export interface DefineCheckOptions extends CheckOptions {
   /** Releases what the check owns; called by `health.remove()` and `health.close()`. Default: none. */
   close?: () => void | Promise<void>

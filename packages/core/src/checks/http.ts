@@ -4,6 +4,7 @@ import { describeValue } from '../sanitize.js'
 import type { CheckDefinition, CheckOutcome } from '../types.js'
 import { type BuiltinCheckOptions, baseDefinition, COMMON_KEYS, checkName, nameFrom } from './common.js'
 
+/** The method an HTTP check sends. */
 export type HttpCheckMethod = 'GET' | 'HEAD'
 
 export interface HttpCheckOptions extends BuiltinCheckOptions {

@@ -11,6 +11,7 @@ export interface Prober {
   lastSeen: string
 }
 
+/** How far the drain has come: which probers have seen enough 503s. */
 export interface DrainStatus {
   /** True while maintenance is on or a shutdown drains the instance. */
   draining: boolean
@@ -25,6 +26,7 @@ export interface DrainStatus {
   probers: Prober[]
 }
 
+/** Options of `health.waitForDrain()`. */
 export interface WaitForDrainOptions {
   /** Give up after this many ms and resolve `{ drained: false }`. */
   maxMs: number
@@ -34,6 +36,7 @@ export interface WaitForDrainOptions {
   signal?: AbortSignal
 }
 
+/** What `health.waitForDrain()` resolves to. */
 export interface DrainWaitResult {
   drained: boolean
   waitedMs: number

@@ -1,6 +1,7 @@
 import { type ErrorHandler, Listeners } from '../primitives/listeners.js'
 import type { CheckResult, Status } from '../types.js'
 
+/** Emitted when a check's reported status changes. */
 export interface CheckChangeEvent {
   name: string
   previous: Status | undefined
@@ -8,6 +9,7 @@ export interface CheckChangeEvent {
   result: CheckResult
 }
 
+/** Emitted when the aggregate readiness status changes. */
 export interface StatusChangeEvent {
   probe: 'ready'
   previous: Status

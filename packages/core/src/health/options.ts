@@ -4,6 +4,7 @@ import { optionReader } from '../primitives/options.js'
 import type { RunnerDefaults } from '../runner.js'
 import type { CheckDefinition, MaintenanceStore } from '../types.js'
 
+/** Options of {@link createHealth}. */
 export interface HealthOptions {
   /** Checks to start with; more can be added with `health.add()`. Default: none. */
   checks?: readonly CheckDefinition[]

@@ -7,6 +7,7 @@ import { parseExclude, truncate, upperCase } from './url.js'
 
 export type ProbeRoute = 'ready' | 'live' | 'startup'
 
+/** Who sees error text, observed values and times: nobody, callers with the admin token, or everyone. */
 export type DetailsMode = 'never' | 'authorized' | 'always'
 
 export interface ProbeRoutes {

@@ -1,7 +1,9 @@
 // The handler's input and output, framework-neutral: what an adapter builds from its request and writes back.
 
+/** A request header as Node.js gives it: absent, one value, or repeated. */
 export type HeaderValue = string | string[] | undefined
 
+/** What the core handler needs of a request, whatever the framework. */
 export interface HealthRequest {
   method: string
   /** Request target as received, e.g. `/health/ready?exclude=redis`. */
@@ -14,6 +16,7 @@ export interface HealthRequest {
   remoteAddress?: string
 }
 
+/** What the core handler answers: the adapter writes it as is. */
 export interface HealthResponse {
   status: number
   /** Lower-case header names. Shared between responses: do not mutate. */

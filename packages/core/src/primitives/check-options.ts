@@ -32,6 +32,7 @@ export function readCheckName(read: OptionReader, value: unknown, fallback: stri
   return name
 }
 
+/** Per-factory defaults for the common check options. */
 export interface CheckOptionDefaults {
   critical: boolean
   componentType: string

@@ -13,6 +13,7 @@ export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new Error('aborted')
 }
 
+/** Options of {@link sleep}. */
 export interface SleepOptions {
   signal?: AbortSignal | undefined
   /** Let the process exit while sleeping. Default: false. */
@@ -64,6 +65,7 @@ export type Settled<T> =
   | { kind: 'timeout' }
   | { kind: 'aborted'; reason: unknown }
 
+/** Options of {@link raceDeadline}. */
 export interface DeadlineOptions {
   /** Aborts the work early; the race then settles `aborted` with the signal's reason. */
   signal?: AbortSignal | undefined
@@ -73,6 +75,7 @@ export interface DeadlineOptions {
   unref?: boolean
 }
 
+/** What {@link raceDeadline} returns: the race's outcome and the work itself. */
 export interface DeadlineRace<T> {
   /** Settles at the first of: the work settling, the deadline, the signal aborting. Never rejects. */
   settled: Promise<Settled<T>>
@@ -156,6 +159,7 @@ export async function withDeadline<T>(
   }
 }
 
+/** Options of {@link pollUntil}. */
 export interface PollOptions<T> {
   /** Give up after this many ms. */
   timeoutMs: number
@@ -169,6 +173,7 @@ export interface PollOptions<T> {
   unref?: boolean
 }
 
+/** What {@link pollUntil} resolves to. */
 export interface PollResult<T> {
   /** The last value polled. */
   value: T

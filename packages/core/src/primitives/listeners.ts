@@ -42,6 +42,7 @@ export class Listeners<T> {
     return this.#set.size
   }
 
+  /** Calls every listener with `event`; a listener that throws or rejects goes to `onError` and the others still run. */
   emit(event: T): void {
     for (const listener of this.#set) {
       try {
@@ -53,6 +54,7 @@ export class Listeners<T> {
     }
   }
 
+  /** Removes every listener. */
   clear(): void {
     this.#set.clear()
   }

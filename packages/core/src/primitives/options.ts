@@ -18,14 +18,26 @@ export interface OptionReader {
   object(options: unknown, keys: readonly string[]): Record<string, unknown>
   /** Throws the `TypeError` for `option`, naming what was expected. */
   fail(option: string, expected: string, value: unknown): never
+  /** A number above 0, else `fallback`; anything else throws naming the option. */
   positiveNumber(option: string, value: unknown, fallback?: number): number
+  /** A number above 0, or `undefined` when absent; anything else throws naming the option. */
   optionalPositiveNumber(option: string, value: unknown): number | undefined
+  /** A number of 0 or more, else `fallback`; anything else throws naming the option. */
   nonNegativeNumber(option: string, value: unknown, fallback?: number): number
+  /** An integer above 0, else `fallback`; anything else throws naming the option. */
   positiveInteger(option: string, value: unknown, fallback?: number): number
+  /** A boolean, else `fallback`; anything else throws naming the option. */
   boolean(option: string, value: unknown, fallback: boolean): boolean
+  /** A string, or `undefined` when absent; anything else throws naming the option. */
   string(option: string, value: unknown): string | undefined
+  /** A non-empty string, or `undefined` when absent; anything else throws naming the option. */
   nonEmptyString(option: string, value: unknown): string | undefined
+  /** One of `allowed`, else `fallback`; anything else throws naming the option and the allowed values. */
   oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T
+  /**
+   * A function, or `undefined` when absent; anything else throws naming the option.
+   * @typeParam F - the function type the caller expects.
+   */
   func<F extends (...args: never[]) => unknown>(option: string, value: unknown): F | undefined
   /** A ratio in (0, 1]. */
   ratio(option: string, value: unknown, fallback?: number): number
