@@ -171,7 +171,6 @@ describe('a check that fails because of a bug says so once, even without a logge
           cacheTtlMs: 1,
           check: async () => {
             // The README mistake: a variable that was never defined.
-            // biome-ignore lint/correctness/noUndeclaredVariables: the bug under test
             await (pool as { query(sql: string): Promise<void> }).query('SELECT 1')
           },
         },
