@@ -258,7 +258,8 @@ export class Health {
   /** Counts a readiness answer for drain confirmation (the handler passes the prober's address and User-Agent). */
   recordProbe(id: string, httpStatus: number, now = performance.now()): void {
     this.#drain.record(id, httpStatus, now)
-    if (this.#drainPhase === 'draining' && this.#drain.status().drained) {
+    // While draining and unconfirmed only, and only when someone listens: the rest of the time this is free.
+    if (this.#drainPhase === 'draining' && this.#events.drain.size > 0 && this.#drain.status().drained) {
       this.#drainPhase = 'confirmed'
       this.#emitDrain('confirmed')
     }
