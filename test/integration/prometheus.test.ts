@@ -27,7 +27,7 @@ beforeAll(async () => {
       // In the background, as an app under a load balancer's probes would see its check refreshed.
       pgCheck(
         { connectionString: withEndpoint(PG_URL, proxy) },
-        { name: 'db', intervalMs: 300, timeoutMs: 600 },
+        { name: 'db', intervalMs: 300, timeoutMs: 1500 },
       ),
     ],
   })
@@ -101,8 +101,9 @@ test('Prometheus sees maintenance, a PostgreSQL outage and its recovery, and the
   proxy.setMode('pass')
   await expectSeries('healthgate_check_up{check="db"}', 1)
   await expectSeries('healthgate_ready', 1)
-  await expectSeries('healthgate_check_transitions_total{check="db",from="pass",to="fail"}', 1)
-  await expectSeries('healthgate_check_transitions_total{check="db",from="fail",to="pass"}', 1)
+  // At least once each: on a busy machine a slow connection may add a flip of its own.
+  await expectSeries('healthgate_check_transitions_total{check="db",from="pass",to="fail"} >= bool 1', 1)
+  await expectSeries('healthgate_check_transitions_total{check="db",from="fail",to="pass"} >= bool 1', 1)
   await expectSeries('healthgate_check_runs_total{check="db",result="fail"} > bool 0', 1)
   expect(metricsServed).toBeGreaterThan(3)
 })
