@@ -4,7 +4,7 @@ import express from 'express'
 import { startDemo } from '../shared/demo.mjs'
 
 /**
- * Starts the demo app: an Express app with one route of its own and the health routes under /health.
+ * Starts the demo app: an Express app with one route of its own, GET /metrics and the health routes under /health.
  * Resolves `{ server, health, url, adminToken, close }` once it listens; `close()` stops the server, the
  * health and the clients the checks use.
  */
@@ -12,9 +12,12 @@ export function createDemo(env = process.env) {
   return startDemo({ id: 'express', packageUrl: new URL('./package.json', import.meta.url), serve }, env)
 }
 
-async function serve({ health, adminToken, port, host }) {
+async function serve({ health, adminToken, port, host, metrics }) {
   const app = express()
   app.use(healthRouter(health, { adminToken }))
+  app.get('/metrics', async (_request, response) => {
+    response.type(metrics.contentType).send(await metrics.metrics())
+  })
   app.get('/', (_request, response) => {
     response.json({ hello: 'from the healthgate Express demo', health: '/health' })
   })

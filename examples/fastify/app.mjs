@@ -3,7 +3,7 @@ import Fastify from 'fastify'
 import { startDemo } from '../shared/demo.mjs'
 
 /**
- * Starts the demo app: a Fastify app with one route of its own and the health routes under /health.
+ * Starts the demo app: a Fastify app with one route of its own, GET /metrics and the health routes under /health.
  * Resolves `{ server, health, url, adminToken, close }` once it listens; `close()` closes Fastify (which
  * closes the health) and the clients the checks use.
  */
@@ -11,10 +11,14 @@ export function createDemo(env = process.env) {
   return startDemo({ id: 'fastify', packageUrl: new URL('./package.json', import.meta.url), serve }, env)
 }
 
-async function serve({ health, adminToken, port, host }) {
-  const app = Fastify()
+async function serve({ health, adminToken, port, host, logger, metrics }) {
+  // Load balancers ask every few seconds: a log line per request would drown the transitions.
+  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true })
   tuneForLoadBalancer(app.server)
   await app.register(healthgate, { health, adminToken })
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.metrics()),
+  )
   app.get('/', async () => ({ hello: 'from the healthgate Fastify demo', health: '/health' }))
 
   try {

@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs'
 import { createHealth, installShutdown } from '@healthgate/core'
+import { healthMetrics } from '@healthgate/prometheus'
+import { pino } from 'pino'
+import { collectDefaultMetrics, Registry } from 'prom-client'
 import { baseUrl, checksFromEnv, serverConfig, usage } from './checks.mjs'
 
 /**
- * Starts one demo app: the checks from `env`, one health, and the framework's app, which `serve` builds,
- * mounts the health routes in and starts listening. `serve({ health, adminToken, port, host })` resolves
- * `{ server, stop }`: the listening `node:http` server and a function that stops the app.
+ * Starts one demo app: the checks from `env`, one health that logs JSON lines (pino) to stdout, its metrics
+ * (prom-client's default process metrics plus healthgate's), and the framework's app, which `serve` builds,
+ * mounts the health routes and `GET /metrics` in and starts listening. `serve({ health, adminToken, port, host,
+ * logger, metrics })` resolves `{ server, stop }`: the listening `node:http` server and a function that stops
+ * the app. `metrics` is a prom-client registry: answer `GET /metrics` with `await metrics.metrics()`, type
+ * `metrics.contentType`, 200 whatever the health status. LOG_LEVEL sets the log level (default `info`).
  *
  * Resolves `{ server, health, url, adminToken, close }`; `close()` stops the app, the health and the
  * clients the checks use.
@@ -14,12 +20,18 @@ export async function startDemo({ id, packageUrl, serve }, env = process.env) {
   const { port, host, adminToken } = serverConfig(env)
   const { version } = JSON.parse(readFileSync(packageUrl, 'utf8'))
   const { checks, close: closeClients } = await checksFromEnv(env)
-  const health = createHealth({ checks, version, serviceId: `healthgate-demo-${id}` })
+  const logger = pino({ level: env.LOG_LEVEL || 'info', base: { service: `healthgate-demo-${id}` } })
+  const health = createHealth({ checks, version, serviceId: `healthgate-demo-${id}`, logger })
+  // A registry per demo, so that several demos can run in one process (the tests do).
+  const metrics = new Registry()
+  collectDefaultMetrics({ register: metrics })
+  const stopMetrics = healthMetrics(health, { registry: metrics })
 
   let app
   try {
-    app = await serve({ health, adminToken, port, host })
+    app = await serve({ health, adminToken, port, host, logger, metrics })
   } catch (error) {
+    stopMetrics()
     await health.close()
     await closeClients()
     throw error
@@ -27,6 +39,7 @@ export async function startDemo({ id, packageUrl, serve }, env = process.env) {
 
   const close = async () => {
     await app.stop()
+    stopMetrics()
     await health.close()
     await closeClients()
   }

@@ -121,6 +121,41 @@ describe.each([
     expect(head.headers['cache-control']).toBe('no-store')
   })
 
+  it('serves GET /metrics: process metrics and healthgate metrics, 200 while readiness is 503', async () => {
+    const { url } = running()
+    const auth = { authorization: `Bearer ${TOKEN}` }
+    const json = { ...auth, 'content-type': 'application/json' }
+    await request(url, '/health')
+    const entered = await request(url, '/health/maintenance', { method: 'PUT', headers: json, body: '{}' })
+    expect(entered.status).toBe(200)
+    try {
+      expect((await request(url, '/health')).status).toBe(503)
+      const metrics = await request(url, '/metrics')
+      expect(metrics.status).toBe(200)
+      expect(metrics.headers['content-type']).toContain('text/plain')
+      expect(metrics.body).toContain('process_cpu_user_seconds_total')
+      expect(metrics.body).toMatch(/^healthgate_maintenance 1$/m)
+      expect(metrics.body).toMatch(/^healthgate_ready 0$/m)
+      expect(metrics.body).toMatch(/^healthgate_check_up\{check="memory"\} 1$/m)
+    } finally {
+      await request(url, '/health/maintenance', { method: 'DELETE', headers: auth })
+    }
+  })
+
+  it('logs JSON lines: check transitions and maintenance, with their fields', async () => {
+    const { output } = running()
+    await waitFor(() => output().includes('"maintenance":false'), 5000).catch(() => {})
+    const lines = output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(lines).toContainEqual(
+      expect.objectContaining({ check: 'memory', from: null, to: expect.any(String) }),
+    )
+    expect(lines).toContainEqual(expect.objectContaining({ maintenance: true, source: 'memory' }))
+    expect(lines).toContainEqual(expect.objectContaining({ maintenance: false, source: 'memory' }))
+  })
+
   it('flips maintenance with the admin token', async () => {
     const { url } = running()
     const auth = { authorization: `Bearer ${TOKEN}` }

@@ -19,7 +19,9 @@ import {
 import { healthRouter } from '@healthgate/express'
 import { createFailover, serveActive } from '@healthgate/failover'
 import healthgate from '@healthgate/fastify'
+import { otelMetrics } from '@healthgate/otel'
 import { pgCheck } from '@healthgate/pg'
+import { healthMetrics } from '@healthgate/prometheus'
 import { redisCheck, redisMaintenance } from '@healthgate/redis'
 import Fastify from 'fastify'
 import { run } from '../cli/run.js'
@@ -42,6 +44,8 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
     'defaultTimeoutMs',
   ],
   ['createHandler', () => createHandler(health, { adminTokn: 'x' } as never), 'adminTokn', 'adminToken'],
+  ['healthMetrics', () => healthMetrics(health, { registy: 1 } as never), 'registy', 'registry'],
+  ['otelMetrics', () => otelMetrics(health, { meterProvidr: 1 } as never), 'meterProvidr', 'meterProvider'],
   ['createNodeListener', () => createNodeListener(health, { pth: '/h' } as never), 'pth', 'path'],
   ['healthRouter', () => healthRouter(health, { detail: 'always' } as never), 'detail', 'details'],
   ['installShutdown', () => installShutdown(health, { maxDrain: 5 } as never), 'maxDrain', 'maxDrainMs'],

@@ -5,15 +5,25 @@ import {
   type WaitForDrainOptions,
 } from './health/drain.js'
 import { Evaluator } from './health/evaluator.js'
-import { type CheckChangeEvent, HealthEvents, type StatusChangeEvent } from './health/events.js'
+import {
+  type CheckChangeEvent,
+  type CheckRunEvent,
+  type DrainEvent,
+  HealthEvents,
+  type MaintenanceChangeEvent,
+  type ShutdownStepEvent,
+  type StatusChangeEvent,
+} from './health/events.js'
+import { subscribeLogger } from './health/log.js'
 import { MaintenanceSwitch } from './health/maintenance-switch.js'
-import { type HealthOptions, readHealthOptions } from './health/options.js'
+import { type HealthOptions, readHealthOptions, readLogger } from './health/options.js'
 import { lifecycleState, Registry } from './health/registry.js'
 import type { ErrorHandler } from './primitives/listeners.js'
 import { optionReader } from './primitives/options.js'
 import { CheckRunner, type RunnerDefaults } from './runner.js'
 import type {
   CheckDefinition,
+  CheckResult,
   EvaluateOptions,
   HealthReport,
   LifecycleState,
@@ -24,7 +34,18 @@ import type {
 
 export { aggregateStatus } from './health/aggregate.js'
 export type { DrainStatus, DrainWaitResult, Prober, WaitForDrainOptions } from './health/drain.js'
-export type { CheckChangeEvent, StatusChangeEvent } from './health/events.js'
+export type {
+  CheckChangeEvent,
+  CheckRunEvent,
+  DrainEvent,
+  MaintenanceChangeEvent,
+  ShutdownStepEvent,
+  StatusChangeEvent,
+} from './health/events.js'
+
+import type { HealthLogger } from './health/log.js'
+
+export type { HealthLogger } from './health/log.js'
 export type { HealthOptions } from './health/options.js'
 
 /** The maintenance state together with the drain status, as `GET /health/maintenance` shows it. */
@@ -57,6 +78,10 @@ export class Health {
   readonly #evaluator: Evaluator
   // Built once: the events call it on every change while someone listens for status changes.
   readonly #readyStatus = (): Status => this.#evaluator.readyStatus()
+  #logs: boolean
+  #unsubscribeLog: () => void
+  #maintenanceOn = false
+  #drainPhase: 'none' | 'draining' | 'confirmed' = 'none'
 
   constructor(options?: HealthOptions) {
     const settings = readHealthOptions(options)
@@ -76,8 +101,17 @@ export class Health {
       names.add(name)
     }
     this.#events = new HealthEvents(settings.onError)
-    this.#registry = new Registry(() => this.#events.readinessChanged(this.#readyStatus))
-    this.#maintenance = new MaintenanceSwitch(settings.maintenance, () => this.#registry.changed())
+    this.#logs = settings.logger !== undefined
+    this.#unsubscribeLog = subscribeLogger(this.#events, settings.logger)
+    this.#registry = new Registry(() => {
+      this.#events.readinessChanged(this.#readyStatus)
+      this.#drainChanged()
+    })
+    this.#maintenance = new MaintenanceSwitch(settings.maintenance, () => {
+      this.#maintenanceChanged()
+      this.#registry.changed()
+    })
+    this.#maintenanceOn = this.#maintenance.read().enabled
     this.#evaluator = new Evaluator(this.#registry, this.#maintenance, settings.startup)
     this.#drain = new DrainTracker(this.unhealthyThreshold, this.proberTtlMs, () => this.#isDraining())
     for (const runner of runners) this.#install(runner)
@@ -171,9 +205,68 @@ export class Health {
     return this.#events.status.add(listener)
   }
 
+  /** Subscribes to every result a check reports, changed or not (run counters, duration histograms). */
+  onCheckResult(listener: (event: CheckRunEvent) => void): () => void {
+    return this.#events.runs.add(listener)
+  }
+  /** Subscribes to maintenance being entered or left, whatever the source (code, admin route, file, Redis). */
+  onMaintenanceChange(listener: (event: MaintenanceChangeEvent) => void): () => void {
+    return this.#events.maintenance.add(listener)
+  }
+  /** Subscribes to draining starting, being confirmed by the load balancers, and ending. */
+  onDrain(listener: (event: DrainEvent) => void): () => void {
+    return this.#events.drain.add(listener)
+  }
+  /** Subscribes to the steps of a shutdown run by `installShutdown()`. */
+  onShutdownStep(listener: (event: ShutdownStepEvent) => void): () => void {
+    return this.#events.shutdown.add(listener)
+  }
+  /** Reports a shutdown step to the subscribers (`installShutdown()` calls it). */
+  shutdownStep(event: ShutdownStepEvent): void {
+    this.#events.shutdown.emit(event)
+  }
+  /**
+   * Logs through `logger` from now on, as the `logger` option would (adapters use it: the Fastify plugin passes
+   * `fastify.log` when the health has no logger). Returns a disposer that goes back to no logger.
+   */
+  useLogger(logger: HealthLogger): () => void {
+    const checked = readLogger(logger) as HealthLogger
+    this.#unsubscribeLog()
+    this.#unsubscribeLog = subscribeLogger(this.#events, checked)
+    this.#logs = true
+    let disposed = false
+    return () => {
+      if (disposed) return
+      disposed = true
+      this.#unsubscribeLog()
+      this.#unsubscribeLog = subscribeLogger(this.#events, undefined)
+      this.#logs = false
+    }
+  }
+  /** Whether a `logger` was given: `installShutdown()` then logs its steps through it. */
+  get logs(): boolean {
+    return this.#logs
+  }
+
+  /** The latest result of every check that has one, without running anything: what metrics read at scrape time. */
+  latestResults(): CheckResult[] {
+    const results: CheckResult[] = []
+    for (const runner of this.#registry.runners()) if (runner.latest) results.push(runner.latest)
+    return results
+  }
+  /** The readiness status from the latest results, maintenance and lifecycle, without running anything. */
+  readyStatus(): Status {
+    return this.#evaluator.readyStatus()
+  }
+
   /** Counts a readiness answer for drain confirmation (the handler passes the prober's address and User-Agent). */
   recordProbe(id: string, httpStatus: number, now = performance.now()): void {
     this.#drain.record(id, httpStatus, now)
+    // While draining and unconfirmed only, and only when someone listens: the rest of the time this is free.
+    if (this.#drainPhase === 'draining' && this.#events.drain.size > 0 && this.#drain.status().drained) {
+      this.#drainPhase = 'confirmed'
+      this.#emitDrain('confirmed')
+    }
   }
   /** Whether the load balancers have seen this instance down: see `DrainStatus`. */
   drainStatus(): DrainStatus {
@@ -207,11 +300,38 @@ export class Health {
 
   #install(runner: CheckRunner): void {
     this.#registry.add(runner)
-    runner.onResult = (current, previous) => {
-      this.#events.checkResult(current, previous)
+    runner.onResult = (current, previous, hint) => {
+      this.#events.checkResult(current, previous, hint)
       this.#events.readinessChanged(this.#readyStatus)
     }
     if (!this.#registry.stopped) runner.start()
+  }
+
+  #maintenanceChanged(): void {
+    const state = this.#maintenance.read()
+    if (state.enabled === this.#maintenanceOn) return
+    this.#maintenanceOn = state.enabled
+    const event: MaintenanceChangeEvent = { enabled: state.enabled, source: state.source }
+    if (state.enabled && state.reason !== undefined) event.reason = state.reason
+    this.#events.maintenance.emit(event)
+  }
+
+  #drainChanged(): void {
+    // Called from the registry's constructor callback chain: the parts may not all exist yet.
+    if (this.#drain === undefined || this.#maintenance === undefined) return
+    const draining = !this.#registry.stopped && this.#isDraining()
+    if (draining && this.#drainPhase === 'none') {
+      this.#drainPhase = 'draining'
+      this.#emitDrain('start')
+    } else if (!draining && this.#drainPhase !== 'none' && !this.#registry.stopped) {
+      this.#drainPhase = 'none'
+      this.#emitDrain('end')
+    }
+  }
+
+  #emitDrain(phase: DrainEvent['phase']): void {
+    if (this.#events.drain.size > 0)
+      this.#events.drain.emit({ phase, probers: this.#drain.status().probers.length })
   }
 
   #isDraining(): boolean {

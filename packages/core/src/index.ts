@@ -11,11 +11,16 @@ export type { DetailsMode, HandlerOptions, HealthHandler } from './handler.js'
 export { createHandler } from './handler.js'
 export type {
   CheckChangeEvent,
+  CheckRunEvent,
+  DrainEvent,
   DrainStatus,
   DrainWaitResult,
+  HealthLogger,
   HealthOptions,
+  MaintenanceChangeEvent,
   MaintenanceStatus,
   Prober,
+  ShutdownStepEvent,
   StatusChangeEvent,
   WaitForDrainOptions,
 } from './health.js'

@@ -39,6 +39,24 @@ interface RawResult {
   measurement?: string
   measurements?: Record<string, Measurement>
   durationMs: number
+  /** Why a failure looks like a bug rather than an outage; see `failureHint()`. */
+  hint?: FailureHint
+}
+
+export type FailureHint = 'programming error' | 'unresolvable host'
+
+/**
+ * A `ReferenceError`/`TypeError` thrown by the check is a bug in it, and a host that does not resolve is a
+ * configuration mistake: both deserve a log line, since nothing else would tell a new user why /health says 503.
+ */
+function failureHint(error: Error): FailureHint | undefined {
+  // fetch() reports a network failure as a TypeError whose `cause` holds the system error.
+  const cause = (error as { cause?: { code?: unknown } }).cause
+  const code = (error as { code?: unknown }).code ?? cause?.code
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unresolvable host'
+  if (cause !== undefined) return undefined
+  if (error.name === 'ReferenceError' || error.name === 'TypeError') return 'programming error'
+  return undefined
 }
 
 /** The raw outcome behind the placeholder a background check reports until its first run: compared by identity. */
@@ -63,7 +81,7 @@ export class CheckRunner {
   readonly measurement: string
 
   /** Called whenever a run produced a new reported result. */
-  onResult: (current: CheckResult, previous: CheckResult | undefined) => void = () => {}
+  onResult: (current: CheckResult, previous: CheckResult | undefined, hint?: FailureHint) => void = () => {}
 
   readonly #check: CheckDefinition['check']
   readonly #close: CheckDefinition['close']
@@ -185,10 +203,16 @@ export class CheckRunner {
     }
     // No outer signal is given, so the race cannot end `aborted`: what is left is an error.
     const error = outcome.kind === 'error' ? outcome.error : outcome.reason
-    const output = isErrorLike(error)
-      ? sanitizeOutput(error) || error.name
-      : `check threw a non-Error value: ${sanitizeOutput(describeValue(error))}`
-    return { status: 'fail', output, durationMs }
+    if (!isErrorLike(error)) {
+      return {
+        status: 'fail',
+        output: `check threw a non-Error value: ${sanitizeOutput(describeValue(error))}`,
+        durationMs,
+      }
+    }
+    const hint = failureHint(error)
+    const output = sanitizeOutput(error) || error.name
+    return hint ? { status: 'fail', output, durationMs, hint } : { status: 'fail', output, durationMs }
   }
 
   #clearHung(started: number): void {
@@ -259,7 +283,7 @@ export class CheckRunner {
     this.#result = result
     this.#resultAt = performance.now()
     try {
-      this.onResult(result, previous)
+      this.onResult(result, previous, raw.hint)
     } catch {
       // Listener errors are reported by the health that installed the listener.
     }

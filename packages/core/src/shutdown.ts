@@ -1,5 +1,6 @@
 import { constants } from 'node:os'
 import type { DrainWaitResult, WaitForDrainOptions } from './health/drain.js'
+import type { ShutdownStepEvent } from './health/events.js'
 import { optionReader } from './primitives/options.js'
 import { describeValue } from './sanitize.js'
 import { ServerCloser, type ShutdownServer } from './shutdown-servers.js'
@@ -21,6 +22,10 @@ export interface Drainable {
   drainHolders(): string[]
   /** Stops every timer and background refresh. */
   close(): Promise<void>
+  /** Receives each step, for the health's logger and metrics. */
+  shutdownStep?(event: ShutdownStepEvent): void
+  /** True when the health has a `logger`: the steps are then logged there, with fields, instead of `console`. */
+  readonly logs?: boolean
 }
 
 /** Runs after the servers closed. May be async; a throw or rejection is logged and makes the exit code 1. */
@@ -65,7 +70,10 @@ export interface ShutdownOptions {
    * a function: called with the code instead of `process.exit` (tests). Default: `true`.
    */
   exit?: boolean | ((code: number) => void)
-  /** Where progress and errors go. Default: `console`. */
+  /**
+   * Where progress and errors go. Default: `console`, or nothing when the health has a `logger` (each step is
+   * then logged there once, with fields).
+   */
   logger?: ShutdownLogger
 }
 
@@ -113,6 +121,8 @@ const SHUTDOWN_KEYS = Object.keys({
   logger: true,
 } satisfies Record<keyof ShutdownOptions, true>)
 
+const SILENT: ShutdownLogger = { info: () => {}, error: () => {} }
+
 /**
  * Installs signal handlers that shut the instance down without failing a request: drain (readiness 503,
  * liveness 200) until the load balancers confirm it or `maxDrainMs` passed; stop accepting and close idle
@@ -136,10 +146,11 @@ export function installShutdown(health: Drainable, options?: ShutdownOptions): S
   if (typeof exitOption !== 'boolean' && typeof exitOption !== 'function') {
     read.fail('exit', 'a boolean or a function', exitOption)
   }
-  const logger = given.logger ?? console
+  const logger = given.logger ?? (health.logs === true ? SILENT : console)
   if (typeof logger?.info !== 'function' || typeof logger.error !== 'function') {
     read.fail('logger', 'an object with `info()` and `error()` methods', logger)
   }
+  const step = (event: ShutdownStepEvent) => health.shutdownStep?.(event)
   const info = (message: string) => logger.info(`healthgate: ${message}`)
   const warn = (message: string) => (logger.warn ?? logger.info).call(logger, `healthgate: ${message}`)
   const report = (message: string, error?: unknown) => {
@@ -166,9 +177,11 @@ export function installShutdown(health: Drainable, options?: ShutdownOptions): S
     const errors: unknown[] = []
     const fail = (message: string, error: unknown) => {
       errors.push(error)
+      step({ step: 'error', reason: `${message}: ${error instanceof Error ? error.message : String(error)}` })
       report(message, error)
     }
 
+    step({ step: 'drain', reason })
     info(`${reason}: draining (readiness answers 503)`)
     health.startDraining()
     let drained = false
@@ -179,9 +192,16 @@ export function installShutdown(health: Drainable, options?: ShutdownOptions): S
         pollMs: drainPollMs,
         signal: abort.signal,
       }))
-      if (drained) info(`drain confirmed after ${drainWaitMs} ms`)
-      else {
+      if (drained) {
+        step({ step: 'drain-confirmed', durationMs: drainWaitMs })
+        info(`drain confirmed after ${drainWaitMs} ms`)
+      } else {
         const holding = health.drainHolders().join(', ') || 'none'
+        step({
+          step: 'drain-timeout',
+          durationMs: drainWaitMs,
+          reason: `probers still holding it: ${holding}`,
+        })
         warn(`drain not confirmed after ${drainWaitMs} ms (probers still holding it: ${holding})`)
       }
     } else drained = health.drainStatus().drained
@@ -195,7 +215,10 @@ export function installShutdown(health: Drainable, options?: ShutdownOptions): S
         `in-flight requests still running after closeTimeoutMs (${closeTimeoutMs} ms); connections cut`,
         new Error('closeTimeoutMs exceeded'),
       )
-    } else if (servers.length > 0 || close) info(`server closed after ${closeMs} ms`)
+    } else if (servers.length > 0 || close) {
+      step({ step: 'server-closed', durationMs: closeMs })
+      info(`server closed after ${closeMs} ms`)
+    }
 
     for (const [index, hook] of hooks.entries()) {
       try {
@@ -213,6 +236,7 @@ export function installShutdown(health: Drainable, options?: ShutdownOptions): S
     closer.removeListeners()
     removeSignalHandlers()
     const code = exited ? SECOND_SIGNAL_CODE : errors.length > 0 ? 1 : 0
+    step({ step: 'complete', code })
     info(`shutdown complete (exit code ${code})`)
     exit(code)
     return { code, reason, drained, drainWaitMs, closeMs, forcedClose, errors }

@@ -243,3 +243,41 @@ describe('@healthgate/fastify', () => {
     expect(tuneForLoadBalancer(app.server).headersTimeout).toBe(66_000)
   })
 })
+
+describe('logging', () => {
+  test('transitions are logged through fastify.log when the health has no logger', async () => {
+    const lines: Record<string, unknown>[] = []
+    const stream = { write: (line: string) => lines.push(JSON.parse(line)) }
+    const app = Fastify({ logger: { level: 'info', stream } })
+    let up = true
+    const health = createHealth({
+      checks: [
+        {
+          name: 'db',
+          cacheTtlMs: 1,
+          check: async () => {
+            if (!up) throw new Error('connection refused')
+          },
+        },
+      ],
+    })
+    await app.register(healthgate, { health })
+    try {
+      await health.evaluate()
+      up = false
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      await health.evaluate()
+      const transitions = lines.filter((line) => line.check === 'db')
+      expect(transitions.map((line) => [line.level, line.from, line.to])).toEqual([
+        [30, null, 'pass'],
+        [40, 'pass', 'fail'],
+      ])
+      expect(transitions[1]).toMatchObject({
+        output: 'connection refused',
+        msg: 'healthgate: check "db" pass -> fail',
+      })
+    } finally {
+      await app.close()
+    }
+  })
+})

@@ -85,6 +85,12 @@ const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) =
   })
 
   fastify.decorate('health', health)
+  // The app's logger, as Fastify users expect; a logger given to createHealth() wins. A health closed with the
+  // app keeps it to the end, so that the last shutdown steps are logged too.
+  if (!health.logs) {
+    const restore = health.useLogger(fastify.log)
+    if (!closesHealth) fastify.addHook('onClose', async () => restore())
+  }
   if (closesHealth) {
     fastify.addHook('onClose', async () => {
       await health.close()

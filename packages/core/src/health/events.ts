@@ -16,22 +16,67 @@ export interface StatusChangeEvent {
   current: Status
 }
 
+/** Every result a check reports (not only changes): what run counters and duration histograms count. */
+export interface CheckRunEvent {
+  name: string
+  result: CheckResult
+  /** Set on a failure whose cause is a bug in the check or its configuration rather than an outage. */
+  hint?: 'programming error' | 'unresolvable host'
+}
+
+/** Maintenance was entered or left, from code, the admin route, a file or a fleet store. */
+export interface MaintenanceChangeEvent {
+  enabled: boolean
+  /** The store the state came from: `'memory'`, `'file'`, `'redis'`... */
+  source: string
+  reason?: string
+}
+
+/** Draining started (maintenance or shutdown), was confirmed by the load balancers, or ended. */
+export interface DrainEvent {
+  phase: 'start' | 'confirmed' | 'end'
+  /** The probers counted at that moment. */
+  probers: number
+}
+
+/** One step of a shutdown run by `installShutdown()`. */
+export interface ShutdownStepEvent {
+  step: 'drain' | 'drain-confirmed' | 'drain-timeout' | 'server-closed' | 'error' | 'complete'
+  reason?: string
+  durationMs?: number
+  code?: number
+}
+
 /**
- * The events of a health: status changes of single checks and of the aggregate readiness. A throwing
- * listener never breaks the emitter nor the other listeners; its error goes to the one `onError`.
+ * The one event source of a health: check results and status changes, readiness, maintenance, drain and
+ * shutdown. Logs and metrics subscribe here; none of them runs a check or polls. A throwing listener never
+ * breaks the emitter nor the other listeners; its error goes to the one `onError`.
  */
 export class HealthEvents {
   readonly checks: Listeners<CheckChangeEvent>
+  readonly runs: Listeners<CheckRunEvent>
   readonly status: Listeners<StatusChangeEvent>
+  readonly maintenance: Listeners<MaintenanceChangeEvent>
+  readonly drain: Listeners<DrainEvent>
+  readonly shutdown: Listeners<ShutdownStepEvent>
   #lastReady: Status | undefined
 
   constructor(onError: ErrorHandler) {
     this.checks = new Listeners(onError)
+    this.runs = new Listeners(onError)
     this.status = new Listeners(onError)
+    this.maintenance = new Listeners(onError)
+    this.drain = new Listeners(onError)
+    this.shutdown = new Listeners(onError)
   }
 
-  /** A check reported a result: an event when its status differs from the previous one. */
-  checkResult(current: CheckResult, previous: CheckResult | undefined): void {
+  /** A check reported a result: a run event, and a change event when its status differs from the previous one. */
+  checkResult(current: CheckResult, previous: CheckResult | undefined, hint?: CheckRunEvent['hint']): void {
+    if (this.runs.size > 0) {
+      this.runs.emit(
+        hint ? { name: current.name, result: current, hint } : { name: current.name, result: current },
+      )
+    }
     if (previous?.status === current.status || this.checks.size === 0) return
     this.checks.emit({
       name: current.name,
@@ -53,6 +98,10 @@ export class HealthEvents {
 
   clear(): void {
     this.checks.clear()
+    this.runs.clear()
     this.status.clear()
+    this.maintenance.clear()
+    this.drain.clear()
+    // Kept: `installShutdown()` closes the health before its last step ('complete').
   }
 }

@@ -3,6 +3,7 @@ import { defaultOnError, type ErrorHandler } from '../primitives/listeners.js'
 import { optionReader } from '../primitives/options.js'
 import type { RunnerDefaults } from '../runner.js'
 import type { CheckDefinition, MaintenanceStore } from '../types.js'
+import type { HealthLogger } from './log.js'
 
 /** Options of {@link createHealth}. */
 export interface HealthOptions {
@@ -44,6 +45,14 @@ export interface HealthOptions {
   proberTtlMs?: number
   /** Receives errors thrown by event listeners and store callbacks. Default: `process.emitWarning`. */
   onError?: (error: unknown) => void
+  /**
+   * Logs every check transition, readiness change, maintenance change, drain step and shutdown step once,
+   * with fields (pino-compatible: `info`/`warn`/`error` taking `(fields, message)`; pino, `fastify.log` or
+   * `console`). A flapping check logs at most 5 transitions a minute. Without it nothing is logged except
+   * the first failure of a check caused by a programming error or an unresolvable host (`console.warn`).
+   * Default: none.
+   */
+  logger?: HealthLogger
 }
 
 /** The options of a health, validated, with their defaults. */
@@ -59,6 +68,7 @@ export interface HealthSettings {
   unhealthyThreshold: number
   proberTtlMs: number
   onError: ErrorHandler
+  logger: HealthLogger | undefined
 }
 
 const read = optionReader('createHealth')
@@ -76,6 +86,7 @@ const KEYS = Object.keys({
   unhealthyThreshold: true,
   proberTtlMs: true,
   onError: true,
+  logger: true,
 } satisfies Record<keyof HealthOptions, true>)
 
 /** Validates the options of `createHealth()`: a `TypeError` names the offending option. */
@@ -103,5 +114,19 @@ export function readHealthOptions(options: HealthOptions | undefined): HealthSet
     unhealthyThreshold: read.positiveInteger('unhealthyThreshold', given.unhealthyThreshold, 2),
     proberTtlMs: read.positiveNumber('proberTtlMs', given.proberTtlMs, 60_000),
     onError,
+    logger: readLogger(given.logger),
   }
+}
+
+export function readLogger(logger: unknown): HealthLogger | undefined {
+  if (logger === undefined) return undefined
+  const candidate = logger as Partial<HealthLogger> | null
+  if (
+    typeof candidate?.info !== 'function' ||
+    typeof candidate.warn !== 'function' ||
+    typeof candidate.error !== 'function'
+  ) {
+    read.fail('logger', 'a logger with `info()`, `warn()` and `error()` methods (pino, console)', logger)
+  }
+  return candidate as HealthLogger
 }
