@@ -78,7 +78,12 @@ export class Health {
     this.#registry = new Registry(() => this.#events.readinessChanged(this.#readyStatus))
     this.#maintenance = new MaintenanceSwitch(settings.maintenance, () => this.#registry.changed())
     this.#evaluator = new Evaluator(this.#registry, this.#maintenance, settings.startup)
-    this.#drain = new DrainTracker(this.unhealthyThreshold, this.proberTtlMs, () => this.#isDraining())
+    this.#drain = new DrainTracker(
+      this.unhealthyThreshold,
+      this.proberTtlMs,
+      () => this.#isDraining(),
+      settings.matchProber,
+    )
     for (const runner of runners) this.#install(runner)
     if (settings.startup === 'auto' && !this.#registry.hasTag('startup')) this.#registry.markStarted()
   }
@@ -168,8 +173,14 @@ export class Health {
   }
 
   /** Counts a readiness answer for drain confirmation (the handler passes the prober's address and User-Agent). */
-  recordProbe(id: string, httpStatus: number, now = performance.now()): void {
-    this.#drain.record(id, httpStatus, now)
+  recordProbe(
+    id: string,
+    httpStatus: number,
+    now = performance.now(),
+    address?: string,
+    userAgent?: string,
+  ): void {
+    this.#drain.record(id, httpStatus, now, address, userAgent)
   }
   /** Whether the load balancers have seen this instance down: see `DrainStatus`. */
   drainStatus(): DrainStatus {

@@ -9,6 +9,8 @@ export type { FileMaintenanceOptions, FileMaintenanceStore } from './file-mainte
 export { fileMaintenance } from './file-maintenance.js'
 export type { DetailsMode, HandlerOptions, HealthHandler } from './handler.js'
 export { createHandler } from './handler.js'
+export type { ProberMatchOptions } from './health/prober-match.js'
+export { DEFAULT_PROBER_USER_AGENTS } from './health/prober-match.js'
 export type {
   CheckChangeEvent,
   DrainStatus,
