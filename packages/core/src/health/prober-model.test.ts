@@ -114,7 +114,7 @@ describe('the balancer model', () => {
       'createHealth() `probers`: unknown option `adresses`; did you mean `addresses`?',
     )
     expect(() => createHealth({ probers: { addresses: ['10.0.0.0/33'] } })).toThrow(
-      'createHealth() `probers`: expected `addresses` to be CIDR blocks such as `10.0.0.0/8`, got string "10.0.0.0/33"',
+      'createHealth() `probers`: expected `addresses` to be CIDR blocks such as `10.0.0.0/8`, got the string "10.0.0.0/33"',
     )
     expect(() => createHealth({ probers: { userAgents: [''] } })).toThrow('`userAgents`')
   })
