@@ -12,9 +12,9 @@ export function createDemo(env = process.env) {
   return startDemo({ id: 'express', packageUrl: new URL('./package.json', import.meta.url), serve }, env)
 }
 
-async function serve({ health, adminToken, port, host }) {
+async function serve({ health, adminToken, adminRoutes, port, host }) {
   const app = express()
-  app.use(healthRouter(health, { adminToken }))
+  app.use(healthRouter(health, { adminToken, adminRoutes }))
   app.get('/', (_request, response) => {
     response.json({ hello: 'from the healthgate Express demo', health: '/health' })
   })

@@ -11,10 +11,10 @@ export function createDemo(env = process.env) {
   return startDemo({ id: 'fastify', packageUrl: new URL('./package.json', import.meta.url), serve }, env)
 }
 
-async function serve({ health, adminToken, port, host }) {
+async function serve({ health, adminToken, adminRoutes, port, host }) {
   const app = Fastify()
   tuneForLoadBalancer(app.server)
-  await app.register(healthgate, { health, adminToken })
+  await app.register(healthgate, { health, adminToken, adminRoutes })
   app.get('/', async () => ({ hello: 'from the healthgate Fastify demo', health: '/health' }))
 
   try {

@@ -1,25 +1,36 @@
+import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
-import { createHealth, installShutdown } from '@healthgate/core'
+import http from 'node:http'
+import { createAdminListener, createHealth, installShutdown } from '@healthgate/core'
 import { baseUrl, checksFromEnv, serverConfig, usage } from './checks.mjs'
 
 /**
  * Starts one demo app: the checks from `env`, one health, and the framework's app, which `serve` builds,
- * mounts the health routes in and starts listening. `serve({ health, adminToken, port, host })` resolves
- * `{ server, stop }`: the listening `node:http` server and a function that stops the app.
+ * mounts the health routes in and starts listening. `serve({ health, adminToken, adminRoutes, port, host })`
+ * resolves `{ server, stop }`: the listening `node:http` server and a function that stops the app.
+ * With `HEALTHGATE_ADMIN_PORT`, the admin API is served only on a second listener on that port
+ * (`adminRoutes: false` on the app's), bound to `HOST`.
  *
- * Resolves `{ server, health, url, adminToken, close }`; `close()` stops the app, the health and the
- * clients the checks use.
+ * Resolves `{ server, health, url, adminUrl, adminToken, close }`; `close()` stops the app, the admin
+ * listener, the health and the clients the checks use.
  */
 export async function startDemo({ id, packageUrl, serve }, env = process.env) {
-  const { port, host, adminToken } = serverConfig(env)
+  const { port, host, adminToken, adminPort } = serverConfig(env)
   const { version } = JSON.parse(readFileSync(packageUrl, 'utf8'))
   const { checks, close: closeClients } = await checksFromEnv(env)
   const health = createHealth({ checks, version, serviceId: `healthgate-demo-${id}` })
 
   let app
+  let admin
   try {
-    app = await serve({ health, adminToken, port, host })
+    app = await serve({ health, adminToken, adminRoutes: adminPort === undefined, port, host })
+    if (adminPort !== undefined) {
+      admin = http.createServer(createAdminListener(health, { adminToken })).listen(adminPort, host)
+      await once(admin, 'listening')
+    }
   } catch (error) {
+    await app?.stop()
+    admin?.close()
     await health.close()
     await closeClients()
     throw error
@@ -27,10 +38,17 @@ export async function startDemo({ id, packageUrl, serve }, env = process.env) {
 
   const close = async () => {
     await app.stop()
+    if (admin) {
+      const closed = new Promise((resolve) => admin.close(resolve))
+      admin.closeIdleConnections()
+      await closed
+    }
     await health.close()
     await closeClients()
   }
-  return { server: app.server, health, url: baseUrl(app.server.address()), adminToken, close }
+  const url = baseUrl(app.server.address())
+  const adminUrl = admin ? baseUrl(admin.address()) : url
+  return { server: app.server, health, url, adminUrl, adminToken, close }
 }
 
 /**
@@ -57,6 +75,7 @@ export async function runDemo(label, createDemo) {
   }
 
   console.log(`healthgate ${label} demo listening on ${demo.url}`)
+  if (demo.adminUrl !== demo.url) console.log(`admin API on ${demo.adminUrl}/health/maintenance only`)
   console.log(`Try:\n${usage(demo.url, demo)}`)
 
   installShutdown(demo.health, {

@@ -10,7 +10,7 @@ import type { TestRequest } from './servers.js'
 /** The clock is frozen at this instant during each case, so that every server renders the same bytes. */
 export const FROZEN_TIME = '2025-01-02T03:04:05.000Z'
 export const TOKEN = 'conformance-t0ken'
-export const ENV_TOKEN = 'env-t0ken'
+export const ENV_TOKEN = 'env-conformance-t0ken'
 export const SECRET = 'hunter2-secret'
 const LEAKY_DSN = `postgres://app:${SECRET}@db:5432/orders`
 

@@ -10,7 +10,7 @@ import { request } from '../support/http.js'
 import { sleep, waitFor } from '../support/wait.js'
 
 const ROOT = join(__dirname, '..', '..')
-const TOKEN = 'demo-t0ken'
+const TOKEN = 'demo-conformance-t0ken'
 const START_TIMEOUT_MS = 15_000
 const EXIT_TIMEOUT_MS = 20_000
 

@@ -24,7 +24,7 @@ import { pgCheck } from '@healthgate/pg'
 import { redisCheck } from '@healthgate/redis'
 
 const ROOT = join(__dirname, '..', '..')
-const TOKEN = 'sample-t0ken'
+const TOKEN = 'sample-docs-admin-t0ken'
 const NO_CGROUP = join(ROOT, 'test', 'docs', 'no-cgroup')
 
 interface Fence {

@@ -25,7 +25,7 @@ export { aggregateStatus, createHealth, Health } from './health.js'
 export type { MemoryMaintenanceOptions } from './maintenance.js'
 export { memoryMaintenance, sameMaintenance } from './maintenance.js'
 export type { NodeListener, TuneOptions } from './node.js'
-export { createNodeListener, tuneForLoadBalancer } from './node.js'
+export { createAdminListener, createNodeListener, tuneForLoadBalancer } from './node.js'
 export type { RenderedCheck, RenderedReport } from './render.js'
 export { sanitizeOutput } from './sanitize.js'
 export type {

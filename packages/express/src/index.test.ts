@@ -4,7 +4,7 @@ import express4 from 'express4'
 import request from 'supertest'
 import { healthRouter, tuneForLoadBalancer } from './index.js'
 
-const TOKEN = 'express-t0ken'
+const TOKEN = 'express-test-admin-t0ken'
 const AUTH = `Bearer ${TOKEN}`
 
 let health: Health
