@@ -70,7 +70,7 @@ describe('signals', () => {
   it('exits at once with 130 on a second signal', async () => {
     const { child, port } = await start('node-http', { MAX_DRAIN_MS: '30000' })
     // A prober that saw it healthy and probes rarely keeps the drain waiting.
-    const prober = startProber(port, 'patient-balancer', 20_000)
+    const prober = startProber(port, 'ELB-HealthChecker/2.0', 20_000)
     stops.push(() => prober.stop())
     await sleep(200)
     child.process.kill('SIGTERM')

@@ -10,7 +10,8 @@ const HANDLER_RUNS = 20_000
 const ADMIN_RUNS = 5000
 const RAW_RUNS = 1000
 const TOKEN = 'reliability-admin-token'
-const ANSWERS = [200, 400, 401, 404, 405, 413, 503]
+// 429: the random wrong tokens from one address exhaust its failure budget.
+const ANSWERS = [200, 400, 401, 404, 405, 413, 429, 503]
 
 type Body = HealthRequest['body']
 

@@ -207,7 +207,7 @@ describe('createHandler', () => {
     expect(() => createHandler(health, { token: 'secret' } as never)).toThrow(
       new TypeError(
         'createHandler(): unknown option `token`; did you mean `adminToken`? ' +
-          'Known options: path, details, adminToken, retryAfterSeconds',
+          'Known options: path, details, adminToken, retryAfterSeconds, adminRoutes, allowShortAdminToken, authFailureLimit, authFailureWindowMs',
       ),
     )
     expect(() => createHandler(health, null as never)).toThrow(/^createHandler\(\): expected the options/)

@@ -152,7 +152,7 @@ describe('healthRouter', () => {
     )
     expect(() => healthRouter(health, { prefix: '/health' } as never)).toThrow(
       new TypeError(
-        'healthRouter(): unknown option `prefix`; Known options: path, details, adminToken, retryAfterSeconds',
+        'healthRouter(): unknown option `prefix`; Known options: path, details, adminToken, retryAfterSeconds, adminRoutes, allowShortAdminToken, authFailureLimit, authFailureWindowMs',
       ),
     )
     expect(() => healthRouter(health, { detail: 'never' } as never)).toThrow(

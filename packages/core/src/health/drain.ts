@@ -33,6 +33,8 @@ export interface DrainStatus {
   drained: boolean
   /** The active balancers, the ones `drained` waits for. */
   probers: Prober[]
+  /** Consecutive 503s each balancer must see (the `unhealthyThreshold` option). */
+  unhealthyThreshold: number
   /**
    * Recent identities not (yet) counted as balancers: one-off requests such as a curl, an uptime monitor
    * or the CLI. They never hold up a drain.
@@ -183,7 +185,13 @@ export class DrainTracker {
     const draining = this.#isDraining()
     let unconfirmed = 0
     for (const candidate of this.#candidates.values()) if (this.#isActive(candidate, now)) unconfirmed++
-    return { draining, drained: draining && !holding, probers, unconfirmed }
+    return {
+      draining,
+      drained: draining && !holding,
+      probers,
+      unhealthyThreshold: this.unhealthyThreshold,
+      unconfirmed,
+    }
   }
 
   /** Resolves once the drain is confirmed, `maxMs` passed or `signal` aborted. Throws a `TypeError` for bad options. */
