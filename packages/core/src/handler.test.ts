@@ -150,7 +150,7 @@ describe('createHandler', () => {
         .probers.map((p) => p.id)
         .sort(),
     ).toEqual([
-      '10.0.0.1',
+      // '10.0.0.1' without a User-Agent asked twice only: a one-off, not a balancer.
       '10.0.0.1 ELB-HealthChecker/2.0',
       '10.0.0.1 kube-probe/1.31',
       '10.0.0.2 ELB-HealthChecker/2.0',

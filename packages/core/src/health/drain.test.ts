@@ -138,6 +138,7 @@ describe('drain confirmation', () => {
           lastSeen: expect.any(String),
         },
       ],
+      unhealthyThreshold: 1,
       unconfirmed: 0,
     })
     expect(Date.parse(got.probers[0].lastSeen)).toBeGreaterThan(Date.now() - 5000)
@@ -171,9 +172,21 @@ describe('drain confirmation', () => {
 
   it('confirms at once when no prober is around, but never while not draining', async () => {
     const health = makeHealth()
-    expect(health.drainStatus()).toEqual({ draining: false, drained: false, probers: [], unconfirmed: 0 })
+    expect(health.drainStatus()).toEqual({
+      draining: false,
+      drained: false,
+      probers: [],
+      unhealthyThreshold: 2,
+      unconfirmed: 0,
+    })
     health.startDraining()
-    expect(health.drainStatus()).toEqual({ draining: true, drained: true, probers: [], unconfirmed: 0 })
+    expect(health.drainStatus()).toEqual({
+      draining: true,
+      drained: true,
+      probers: [],
+      unhealthyThreshold: 2,
+      unconfirmed: 0,
+    })
   })
 
   it('keeps waiting for a slow prober that is still probing at its interval', async () => {
