@@ -54,13 +54,13 @@ async function startInstance(
 }
 
 /** Plays a load balancer: GET {url}/ready every `everyMs` with its own User-Agent, counting the 503s. */
-function startProber(url: string, everyMs = 40) {
+function startProber(url: string, everyMs = 40, userAgent = 'ELB-HealthChecker/2.0') {
   const seen: number[] = []
   let stopped = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let inFlight: Promise<void> = Promise.resolve()
   const tick = () => {
-    inFlight = fetch(`${url}/ready`, { headers: { 'user-agent': 'ELB-HealthChecker/2.0' } })
+    inFlight = fetch(`${url}/ready`, { headers: { 'user-agent': userAgent } })
       .then(async (response) => {
         seen.push(response.status)
         await response.body?.cancel()
@@ -152,6 +152,45 @@ describe('maintenance against the core listener', () => {
     expectNoToken(result)
   })
 
+  test('after one-off requests (curl, healthgate probe, the CLI polls) on --wait returns once the balancer let go, not after proberTtlMs', async () => {
+    // proberTtlMs at its default (60 s): a one-off request waited for would stall the command that long.
+    const { url, health } = await startInstance({ unhealthyThreshold: 2 })
+    // A periodic balancer without a known User-Agent: confirmed by its steady interval.
+    const prober = startProber(url, 60, 'custom-balancer/1.0')
+    await waitFor(() => prober.seen.length >= 4)
+    await fetch(`${url}/ready`, { headers: { 'user-agent': 'curl/8.5.0' } }).then((r) => r.arrayBuffer())
+    expect((await run(['probe', `${url}/ready`])).code).toBe(0)
+    expect((await run(['maintenance', 'status', url], { env })).code).toBe(0)
+    expect(health.drainStatus()).toMatchObject({
+      probers: [{ id: '127.0.0.1 custom-balancer/1.0', kind: 'periodic' }],
+      unconfirmed: 2,
+    })
+    // And a curl right before the drain.
+    await fetch(url, { headers: { 'user-agent': 'curl/8.6.0' } }).then((r) => r.arrayBuffer())
+    const started = Date.now()
+    const result = await run(['maintenance', 'on', url, '--wait', '--interval', '20ms', '--timeout', '20s'], {
+      env,
+    })
+    expect(result.code).toBe(0)
+    expect(Date.now() - started).toBeLessThan(5000)
+    // The control: the balancer really saw the threshold of 503s before the command returned.
+    expect(prober.consecutive503()).toBeGreaterThanOrEqual(2)
+  })
+
+  test('a periodic balancer that never lets go holds --wait until the timeout (the control)', async () => {
+    const { url } = await startInstance({ unhealthyThreshold: 1000 })
+    const prober = startProber(url, 50, 'custom-balancer/1.0')
+    await waitFor(() => prober.seen.length >= 4)
+    const result = await run(
+      ['maintenance', 'on', url, '--wait', '--interval', '50ms', '--timeout', '800ms'],
+      {
+        env,
+      },
+    )
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('still holding the drain: 127.0.0.1 custom-balancer/1.0')
+  })
+
   test('on --wait fails with exit 1 at --timeout when the drain is never confirmed', async () => {
     const { url, health } = await startInstance({ unhealthyThreshold: 1000 })
     const prober = startProber(url)
@@ -182,6 +221,7 @@ describe('maintenance against the core listener', () => {
     expect(result.code).toBe(0)
     // A live line redrawn in place: the balancer with its 503s against the threshold, elapsed and timeout.
     expect(result.stderr).toMatch(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal control sequences are the point
       /\r\u001b\[2K\u001b\[36mdrain\u001b\[0m \u001b\[2m[\d.]+ (ms|s) \/ 2 min\u001b\[0m waiting for \u001b\[1m127\.0\.0\.1 ELB-HealthChecker\/2\.0\u001b\[0m \u001b\[33m[01]\/2\u001b\[0m 503s/,
     )
     expect(result.stderr).not.toContain('\n')
@@ -198,6 +238,7 @@ describe('maintenance against the core listener', () => {
     })
     expect(result.code).toBe(0)
     expect(result.stderr).toMatch(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal control sequences are the point
       /\r\u001b\[2Kdrain [\d.]+ (ms|s) \/ 30 s waiting for 127\.0\.0\.1 ELB-HealthChecker\/2\.0 [01]\/2 503s/,
     )
     expect(result.stderr.replaceAll('\r\u001b[2K', '')).not.toContain('\u001b')
