@@ -78,7 +78,7 @@ const MAX_BALANCERS = 256
 /** Requests at a consistent interval that make an identity a periodic balancer. */
 const PERIODIC_PROBES = 3
 /** Two gaps are consistent when they differ by at most this share of the earlier one, plus the slack below. */
-const GAP_TOLERANCE = 0.3
+const GAP_TOLERANCE = 0.5
 const GAP_SLACK_MS = 100
 /** A prober silent for this many of its own intervals has gone away (or can no longer reach us). */
 const MISSED_INTERVALS = 3
