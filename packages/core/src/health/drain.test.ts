@@ -194,7 +194,8 @@ describe('drain confirmation', () => {
     const { port } = await startServer(health)
     const prober = startProber(port, 'slow-lb', 400)
     // Three probes at a steady interval: a periodic balancer.
-    await sleep(1000)
+    for (let waited = 0; health.drainStatus().probers.length === 0 && waited < 10_000; waited += 50)
+      await sleep(50)
     // Seen healthy more than once: its interval is known, so only its silence would drop it.
     expect(prober.statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(2)
     await health.enterMaintenance()
