@@ -10,8 +10,7 @@ const HANDLER_RUNS = 20_000
 const ADMIN_RUNS = 5000
 const RAW_RUNS = 1000
 const TOKEN = 'reliability-admin-token'
-// 429: the random wrong tokens from one address exhaust its failure budget.
-const ANSWERS = [200, 400, 401, 404, 405, 413, 429, 503]
+const ANSWERS = [200, 400, 401, 404, 405, 413, 503]
 
 type Body = HealthRequest['body']
 
@@ -33,7 +32,9 @@ beforeEach(() => {
       },
     ],
   })
-  handler = createHandler(health, { adminToken: TOKEN })
+  // Thousands of wrong tokens from one address: the throttling would answer 429 to the valid ones too, and
+  // this suite is about what each request does, not about the failure budget (tested in admin-hardening).
+  handler = createHandler(health, { adminToken: TOKEN, authFailureLimit: Number.MAX_SAFE_INTEGER })
 })
 
 afterEach(async () => {
