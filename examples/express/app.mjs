@@ -12,9 +12,9 @@ export function createDemo(env = process.env) {
   return startDemo({ id: 'express', packageUrl: new URL('./package.json', import.meta.url), serve }, env)
 }
 
-async function serve({ health, adminToken, port, host, metrics }) {
+async function serve({ health, adminToken, adminRoutes, port, host, metrics }) {
   const app = express()
-  app.use(healthRouter(health, { adminToken }))
+  app.use(healthRouter(health, { adminToken, adminRoutes }))
   app.get('/metrics', async (_request, response) => {
     response.type(metrics.contentType).send(await metrics.metrics())
   })

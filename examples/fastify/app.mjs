@@ -11,11 +11,11 @@ export function createDemo(env = process.env) {
   return startDemo({ id: 'fastify', packageUrl: new URL('./package.json', import.meta.url), serve }, env)
 }
 
-async function serve({ health, adminToken, port, host, logger, metrics }) {
+async function serve({ health, adminToken, adminRoutes, port, host, logger, metrics }) {
   // Load balancers ask every few seconds: a log line per request would drown the transitions.
   const app = Fastify({ loggerInstance: logger, disableRequestLogging: true })
   tuneForLoadBalancer(app.server)
-  await app.register(healthgate, { health, adminToken })
+  await app.register(healthgate, { health, adminToken, adminRoutes })
   app.get('/metrics', async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.metrics()),
   )

@@ -38,13 +38,34 @@ export async function checksFromEnv(env) {
   }
 }
 
-/** `PORT` (default 3000), `HOST` (default 0.0.0.0), `HEALTHGATE_ADMIN_TOKEN` (default: admin API off). */
+/**
+ * `PORT` (default 3000), `HOST` (default 0.0.0.0), `HEALTHGATE_ADMIN_TOKEN` (default: admin API off; at least
+ * 16 characters), `HEALTHGATE_ADMIN_PORT` (default: the admin API is served on `PORT`; when set, only there).
+ */
 export function serverConfig(env) {
-  const port = env.PORT === undefined || env.PORT === '' ? 3000 : Number(env.PORT)
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TypeError(`Expected PORT to be a port number (0-65535), got ${JSON.stringify(env.PORT)}`)
+  const port = readPort(env, 'PORT', 3000)
+  const adminPort = readPort(env, 'HEALTHGATE_ADMIN_PORT', undefined)
+  const adminToken = env.HEALTHGATE_ADMIN_TOKEN || undefined
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new TypeError(
+      `HEALTHGATE_ADMIN_TOKEN is ${adminToken.length} characters long; it must be at least 16 (e.g. \`openssl rand -hex 32\`)`,
+    )
   }
-  return { port, host: env.HOST || '0.0.0.0', adminToken: env.HEALTHGATE_ADMIN_TOKEN || undefined }
+  if (adminPort !== undefined && adminToken === undefined) {
+    throw new TypeError(
+      'HEALTHGATE_ADMIN_PORT needs HEALTHGATE_ADMIN_TOKEN: the admin API is off without a token',
+    )
+  }
+  return { port, host: env.HOST || '0.0.0.0', adminToken, adminPort }
+}
+
+function readPort(env, name, fallback) {
+  if (env[name] === undefined || env[name] === '') return fallback
+  const port = Number(env[name])
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new TypeError(`Expected ${name} to be a port number (0-65535), got ${JSON.stringify(env[name])}`)
+  }
+  return port
 }
 
 /** The base URL to show for a listening address: a wildcard host is reached as localhost. */
@@ -58,7 +79,7 @@ export function baseUrl(address) {
 }
 
 /** The curl lines to try against a running demo. */
-export function usage(url, { adminToken, path = '/health' }) {
+export function usage(url, { adminToken, adminUrl = url, path = '/health' }) {
   const lines = [
     `  curl -i ${url}/`,
     `  curl -i ${url}${path}`,
@@ -70,8 +91,8 @@ export function usage(url, { adminToken, path = '/health' }) {
     const auth = '-H "Authorization: Bearer $HEALTHGATE_ADMIN_TOKEN"'
     lines.push(
       `  curl -i ${auth} ${url}${path}`,
-      `  curl -i -X PUT ${auth} -H 'content-type: application/json' -d '{"reason":"deploy 1.4.2"}' ${url}${path}/maintenance`,
-      `  curl -i -X DELETE ${auth} ${url}${path}/maintenance`,
+      `  curl -i -X PUT ${auth} -H 'content-type: application/json' -d '{"reason":"deploy 1.4.2"}' ${adminUrl}${path}/maintenance`,
+      `  curl -i -X DELETE ${auth} ${adminUrl}${path}/maintenance`,
     )
   } else {
     lines.push('  (set HEALTHGATE_ADMIN_TOKEN to turn on the maintenance API and detailed bodies)')

@@ -1,5 +1,7 @@
+import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
-import { createHealth, installShutdown } from '@healthgate/core'
+import http from 'node:http'
+import { createAdminListener, createHealth, installShutdown } from '@healthgate/core'
 import { healthMetrics } from '@healthgate/prometheus'
 import { pino } from 'pino'
 import { collectDefaultMetrics, Registry } from 'prom-client'
@@ -8,16 +10,18 @@ import { baseUrl, checksFromEnv, serverConfig, usage } from './checks.mjs'
 /**
  * Starts one demo app: the checks from `env`, one health that logs JSON lines (pino) to stdout, its metrics
  * (prom-client's default process metrics plus healthgate's), and the framework's app, which `serve` builds,
- * mounts the health routes and `GET /metrics` in and starts listening. `serve({ health, adminToken, port, host,
- * logger, metrics })` resolves `{ server, stop }`: the listening `node:http` server and a function that stops
- * the app. `metrics` is a prom-client registry: answer `GET /metrics` with `await metrics.metrics()`, type
- * `metrics.contentType`, 200 whatever the health status. LOG_LEVEL sets the log level (default `info`).
+ * mounts the health routes and `GET /metrics` in and starts listening. `serve({ health, adminToken,
+ * adminRoutes, port, host, logger, metrics })` resolves `{ server, stop }`: the listening `node:http` server
+ * and a function that stops the app. `metrics` is a prom-client registry: answer `GET /metrics` with
+ * `await metrics.metrics()`, type `metrics.contentType`, 200 whatever the health status. LOG_LEVEL sets the
+ * log level (default `info`). With `HEALTHGATE_ADMIN_PORT`, the admin API is served only on a second
+ * listener on that port (`adminRoutes: false` on the app's), bound to `HOST`.
  *
- * Resolves `{ server, health, url, adminToken, close }`; `close()` stops the app, the health and the
- * clients the checks use.
+ * Resolves `{ server, health, url, adminUrl, adminToken, close }`; `close()` stops the app, the admin
+ * listener, the health and the clients the checks use.
  */
 export async function startDemo({ id, packageUrl, serve }, env = process.env) {
-  const { port, host, adminToken } = serverConfig(env)
+  const { port, host, adminToken, adminPort } = serverConfig(env)
   const { version } = JSON.parse(readFileSync(packageUrl, 'utf8'))
   const { checks, close: closeClients } = await checksFromEnv(env)
   const logger = pino({ level: env.LOG_LEVEL || 'info', base: { service: `healthgate-demo-${id}` } })
@@ -28,9 +32,24 @@ export async function startDemo({ id, packageUrl, serve }, env = process.env) {
   const stopMetrics = healthMetrics(health, { registry: metrics })
 
   let app
+  let admin
   try {
-    app = await serve({ health, adminToken, port, host, logger, metrics })
+    app = await serve({
+      health,
+      adminToken,
+      adminRoutes: adminPort === undefined,
+      port,
+      host,
+      logger,
+      metrics,
+    })
+    if (adminPort !== undefined) {
+      admin = http.createServer(createAdminListener(health, { adminToken })).listen(adminPort, host)
+      await once(admin, 'listening')
+    }
   } catch (error) {
+    await app?.stop()
+    admin?.close()
     stopMetrics()
     await health.close()
     await closeClients()
@@ -40,10 +59,17 @@ export async function startDemo({ id, packageUrl, serve }, env = process.env) {
   const close = async () => {
     await app.stop()
     stopMetrics()
+    if (admin) {
+      const closed = new Promise((resolve) => admin.close(resolve))
+      admin.closeIdleConnections()
+      await closed
+    }
     await health.close()
     await closeClients()
   }
-  return { server: app.server, health, url: baseUrl(app.server.address()), adminToken, close }
+  const url = baseUrl(app.server.address())
+  const adminUrl = admin ? baseUrl(admin.address()) : url
+  return { server: app.server, health, url, adminUrl, adminToken, close }
 }
 
 /**
@@ -70,6 +96,7 @@ export async function runDemo(label, createDemo) {
   }
 
   console.log(`healthgate ${label} demo listening on ${demo.url}`)
+  if (demo.adminUrl !== demo.url) console.log(`admin API on ${demo.adminUrl}/health/maintenance only`)
   console.log(`Try:\n${usage(demo.url, demo)}`)
 
   installShutdown(demo.health, {

@@ -25,7 +25,7 @@ describe('top level', () => {
   })
 
   test('help <command> and <command> --help / -h print that command help', async () => {
-    for (const command of ['probe', 'maintenance', 'watch']) {
+    for (const command of ['probe', 'status', 'maintenance', 'watch']) {
       for (const argv of [
         ['help', command],
         [command, '--help'],
@@ -47,7 +47,7 @@ describe('top level', () => {
   })
 
   test.each([
-    [['deploy'], "healthgate: unknown command 'deploy' (expected probe, maintenance, watch)"],
+    [['deploy'], "healthgate: unknown command 'deploy' (expected probe, status, maintenance, watch)"],
     [['help', 'deploy'], "healthgate: unknown command 'deploy'"],
     [['--bogus'], 'healthgate: unknown option `--bogus`; Known options: --help, --version'],
     [['--json'], 'healthgate: unknown option `--json`; Known options: --help, --version'],
@@ -73,6 +73,13 @@ describe('probe', () => {
     expect(result.stdout).toMatch(new RegExp(`^healthy: GET ${stub.url} answered 200 in \\d+ ms\\n$`))
     expect(result.stderr).toBe('')
     expect(stub.methods).toEqual(['GET'])
+  })
+
+  test('takes the URL as --url too', async () => {
+    const stub = await startHealthStub({ status: 200 })
+    const result = await run(['probe', '--url', stub.url])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(new RegExp(`^healthy: GET ${stub.url} answered 200`))
   })
 
   test('503: exit 1 with the reason on stderr', async () => {
@@ -129,7 +136,7 @@ describe('probe', () => {
   })
 
   test.each([
-    [['probe'], 'missing <url>'],
+    [['probe'], 'missing <url> (as an argument or --url, e.g. http://127.0.0.1:3000/health/live)'],
     [['probe', 'http://a.example', 'http://b.example'], 'expected one <url>, got 2 arguments'],
     [['probe', 'not a url'], "invalid URL for <url>: 'not a url' (expected http:// or https://)"],
     [
@@ -155,11 +162,11 @@ describe('probe', () => {
     ],
     [
       ['probe', 'http://a.example', '--retries', '3'],
-      'unknown option `--retries`; Known options: --method, --timeout, --expect, --help',
+      'unknown option `--retries`; Known options: --url, --method, --timeout, --expect, --help',
     ],
     [
       ['probe', 'http://a.example', '--timout', '3s'],
-      'unknown option `--timout`; did you mean `--timeout`? Known options: --method, --timeout, --expect, --help',
+      'unknown option `--timout`; did you mean `--timeout`? Known options: --url, --method, --timeout, --expect, --help',
     ],
     [['probe', 'http://a.example', '--help=yes'], "option '--help' does not take a value"],
   ])('%j: exit 2', async (argv, message) => {

@@ -10,7 +10,7 @@ import {
 import { waitFor } from '../support/wait.js'
 import { type RunResult, run } from './run.js'
 
-const TOKEN = 's3cret-admin-token'
+const TOKEN = 's3cret-cli-admin-token'
 const env = { HEALTHGATE_ADMIN_TOKEN: TOKEN }
 
 interface Instance {
@@ -54,13 +54,13 @@ async function startInstance(
 }
 
 /** Plays a load balancer: GET {url}/ready every `everyMs` with its own User-Agent, counting the 503s. */
-function startProber(url: string, everyMs = 40) {
+function startProber(url: string, everyMs = 40, userAgent = 'ELB-HealthChecker/2.0') {
   const seen: number[] = []
   let stopped = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let inFlight: Promise<void> = Promise.resolve()
   const tick = () => {
-    inFlight = fetch(`${url}/ready`, { headers: { 'user-agent': 'ELB-HealthChecker/2.0' } })
+    inFlight = fetch(`${url}/ready`, { headers: { 'user-agent': userAgent } })
       .then(async (response) => {
         seen.push(response.status)
         await response.body?.cancel()
@@ -98,7 +98,11 @@ describe('maintenance against the core listener', () => {
     const { url, health } = await startInstance()
 
     const status = await run(['maintenance', 'status', '--url', url], { env })
-    expect(status).toEqual({ code: 0, stdout: 'maintenance: off\n', stderr: '' })
+    expect(status).toEqual({
+      code: 0,
+      stdout: 'maintenance: off\n  no load balancer has probed readiness recently\n',
+      stderr: '',
+    })
 
     const on = await run(['maintenance', 'on', '--url', `${url}/`, '--reason', 'deploy 42'], { env })
     expect(on.code).toBe(0)
@@ -138,8 +142,53 @@ describe('maintenance against the core listener', () => {
     expect(result.code).toBe(0)
     expect(prober.consecutive503()).toBeGreaterThanOrEqual(3)
     expect(result.stdout).toMatch(/drained: yes\); drained after [\d.]+ (ms|s)\n$/)
-    expect(result.stderr).toBe('')
+    // Not a terminal: one line per change, each with the balancer's 503s against the threshold.
+    const lines = result.stderr.trim().split('\n')
+    expect(lines.length).toBeGreaterThanOrEqual(1)
+    for (const line of lines) {
+      expect(line).toMatch(/^[\d.]+ (ms|s): waiting for 127\.0\.0\.1 ELB-HealthChecker\/2\.0 [0-2]\/3 503s$/)
+    }
+    expect(new Set(lines.map((line) => line.replace(/^[^:]+: /, ''))).size).toBe(lines.length)
     expectNoToken(result)
+  })
+
+  test('after one-off requests (curl, healthgate probe, the CLI polls) on --wait returns once the balancer let go, not after proberTtlMs', async () => {
+    // proberTtlMs at its default (60 s): a one-off request waited for would stall the command that long.
+    const { url, health } = await startInstance({ unhealthyThreshold: 2 })
+    // A periodic balancer without a known User-Agent: confirmed by its steady interval.
+    const prober = startProber(url, 60, 'custom-balancer/1.0')
+    await waitFor(() => prober.seen.length >= 4)
+    await fetch(`${url}/ready`, { headers: { 'user-agent': 'curl/8.5.0' } }).then((r) => r.arrayBuffer())
+    expect((await run(['probe', `${url}/ready`])).code).toBe(0)
+    expect((await run(['maintenance', 'status', url], { env })).code).toBe(0)
+    expect(health.drainStatus()).toMatchObject({
+      probers: [{ id: '127.0.0.1 custom-balancer/1.0', kind: 'periodic' }],
+      unconfirmed: 2,
+    })
+    // And a curl right before the drain.
+    await fetch(url, { headers: { 'user-agent': 'curl/8.6.0' } }).then((r) => r.arrayBuffer())
+    const started = Date.now()
+    const result = await run(['maintenance', 'on', url, '--wait', '--interval', '20ms', '--timeout', '20s'], {
+      env,
+    })
+    expect(result.code).toBe(0)
+    expect(Date.now() - started).toBeLessThan(5000)
+    // The control: the balancer really saw the threshold of 503s before the command returned.
+    expect(prober.consecutive503()).toBeGreaterThanOrEqual(2)
+  })
+
+  test('a periodic balancer that never lets go holds --wait until the timeout (the control)', async () => {
+    const { url } = await startInstance({ unhealthyThreshold: 1000 })
+    const prober = startProber(url, 50, 'custom-balancer/1.0')
+    await waitFor(() => prober.seen.length >= 4)
+    const result = await run(
+      ['maintenance', 'on', url, '--wait', '--interval', '50ms', '--timeout', '800ms'],
+      {
+        env,
+      },
+    )
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('still holding the drain: 127.0.0.1 custom-balancer/1.0')
   })
 
   test('on --wait fails with exit 1 at --timeout when the drain is never confirmed', async () => {
@@ -155,7 +204,7 @@ describe('maintenance against the core listener', () => {
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
     expect(result.stderr).toMatch(
-      /^healthgate: timed out after 400 ms waiting for the drain: 1 prober, at most \d+ consecutive 503s seen, not drained yet\n$/,
+      /healthgate: timed out after 400 ms waiting for the drain: 1 balancer still holding the drain: 127\.0\.0\.1 ELB-HealthChecker\/2\.0 \(\d+\/1000 503s\)\n$/,
     )
     // The maintenance itself was entered: the operator decides what to do next.
     expect(health.maintenance.enabled).toBe(true)
@@ -170,17 +219,56 @@ describe('maintenance against the core listener', () => {
       tty: true,
     })
     expect(result.code).toBe(0)
-    expect(result.stderr).toContain('\r\u001b[2Kwaiting for the drain (')
+    // A live line redrawn in place: the balancer with its 503s against the threshold, elapsed and timeout.
+    expect(result.stderr).toMatch(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal control sequences are the point
+      /\r\u001b\[2K\u001b\[36mdrain\u001b\[0m \u001b\[2m[\d.]+ (ms|s) \/ 2 min\u001b\[0m waiting for \u001b\[1m127\.0\.0\.1 ELB-HealthChecker\/2\.0\u001b\[0m \u001b\[33m[01]\/2\u001b\[0m 503s/,
+    )
+    expect(result.stderr).not.toContain('\n')
     expect(result.stderr.endsWith('\r\u001b[2K')).toBe(true)
   })
 
-  test('without a terminal no progress is drawn', async () => {
+  test('NO_COLOR keeps the live line plain', async () => {
     const { url } = await startInstance({ unhealthyThreshold: 2 })
     const prober = startProber(url, 60)
     await waitFor(() => prober.seen.length >= 2)
-    const result = await run(['maintenance', 'on', '--url', url, '--wait', '--interval', '20ms'], { env })
+    const result = await run(['maintenance', 'on', url, '--wait', '--interval', '20ms', '--timeout', '30s'], {
+      env: { ...env, NO_COLOR: '1' },
+      tty: true,
+    })
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal control sequences are the point
+      /\r\u001b\[2Kdrain [\d.]+ (ms|s) \/ 30 s waiting for 127\.0\.0\.1 ELB-HealthChecker\/2\.0 [01]\/2 503s/,
+    )
+    expect(result.stderr.replaceAll('\r\u001b[2K', '')).not.toContain('\u001b')
+  })
+
+  test('--json: one JSON line per change while waiting, then the final state', async () => {
+    const { url } = await startInstance({ unhealthyThreshold: 3 })
+    const prober = startProber(url, 60)
+    await waitFor(() => prober.seen.length >= 2)
+    const result = await run(['maintenance', 'on', '--url', url, '--wait', '--interval', '20ms', '--json'], {
+      env,
+    })
     expect(result.code).toBe(0)
     expect(result.stderr).toBe('')
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    const events = lines.slice(0, -1)
+    expect(events.length).toBeGreaterThanOrEqual(1)
+    for (const event of events) {
+      expect(event).toMatchObject({
+        event: 'waiting',
+        waitingFor: 'drain',
+        timeoutMs: 120_000,
+        threshold: 3,
+        holding: [{ id: '127.0.0.1 ELB-HealthChecker/2.0', consecutive503: expect.any(Number) }],
+      })
+    }
+    expect(lines.at(-1)).toMatchObject({ enabled: true, drained: true })
   })
 
   test('off --wait returns once readiness answers 200 again', async () => {
@@ -210,9 +298,12 @@ describe('maintenance against the core listener', () => {
       { env },
     )
     expect(result.code).toBe(1)
-    expect(result.stderr).toBe(
-      `healthgate: timed out after 1.5 s waiting for ${url}/ready to answer 200: it answers 503\n`,
-    )
+    expect(result.stderr).toMatch(/^[\d.]+ (ms|s): waiting for .*\/ready to answer 200: it answers 503\n/)
+    expect(
+      result.stderr.endsWith(
+        `healthgate: timed out after 1.5 s waiting for ${url}/ready to answer 200: it answers 503\n`,
+      ),
+    ).toBe(true)
   })
 
   test('a wrong token: exit 1, "token rejected", and the token never printed', async () => {
@@ -338,8 +429,12 @@ describe('maintenance usage errors (exit 2, nothing sent)', () => {
       ['maintenance', 'pause', '--url', 'http://a.example/health'],
       "unknown action 'pause' (expected on, off or status)",
     ],
-    [['maintenance', 'on', 'now', '--url', 'http://a.example/health'], "unexpected argument 'now'"],
-    [['maintenance', 'on'], '--url is required (the health mount, e.g. http://127.0.0.1:3000/health)'],
+    [
+      ['maintenance', 'on', 'now', '--url', 'http://a.example/health'],
+      "the URL is given twice ('now' and --url 'http://a.example/health')",
+    ],
+    [['maintenance', 'on', 'http://a.example/health', 'now'], "unexpected argument 'now'"],
+    [['maintenance', 'on'], 'missing <url> (as an argument or --url, e.g. http://127.0.0.1:3000/health)'],
     [
       ['maintenance', 'on', '--url', 'localhost:3000'],
       "invalid URL for --url: 'localhost:3000' (expected http:// or https://)",

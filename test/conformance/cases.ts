@@ -10,7 +10,7 @@ import type { TestRequest } from './servers.js'
 /** The clock is frozen at this instant during each case, so that every server renders the same bytes. */
 export const FROZEN_TIME = '2025-01-02T03:04:05.000Z'
 export const TOKEN = 'conformance-t0ken'
-export const ENV_TOKEN = 'env-t0ken'
+export const ENV_TOKEN = 'env-conformance-t0ken'
 export const SECRET = 'hunter2-secret'
 const LEAKY_DSN = `postgres://app:${SECRET}@db:5432/orders`
 
@@ -187,8 +187,16 @@ const NOT_AN_OBJECT = error(400, 'Body must be a JSON object like {"reason": "de
 const TOO_LARGE = error(413, 'Body exceeds 4096 bytes')
 const CONTROL = error(400, 'Expected `reason` without control characters')
 
-const OFF = { enabled: false, source: 'memory', draining: false, drained: false, probers: [] }
-const on = (reason?: string, probers: object[] = []) => ({
+const OFF = {
+  enabled: false,
+  source: 'memory',
+  draining: false,
+  drained: false,
+  probers: [],
+  unhealthyThreshold: 2,
+  unconfirmed: 0,
+}
+const on = (reason?: string, probers: object[] = [], unconfirmed = 0) => ({
   enabled: true,
   source: 'memory',
   since: FROZEN_TIME,
@@ -196,12 +204,15 @@ const on = (reason?: string, probers: object[] = []) => ({
   draining: true,
   drained: true,
   probers,
+  unhealthyThreshold: 2,
+  unconfirmed,
 })
 
 // ---- requests ----
 
 const AUTH = { authorization: `Bearer ${TOKEN}` }
 const JSON_TYPE = { 'content-type': 'application/json' }
+const KUBE_PROBE = { 'user-agent': 'kube-probe/1.31' }
 const get = (path: string, headers: Record<string, string> = {}): TestRequest => ({
   method: 'GET',
   path,
@@ -764,15 +775,33 @@ export const CASES: Case[] = [
     expect: health(200, LIVE),
   },
   {
-    name: 'admin: GET counts the 503s each prober saw (drain confirmation)',
+    name: 'admin: GET counts the 503s each balancer saw (drain confirmation), not one-off requests',
     before: [
+      get('/health', KUBE_PROBE),
       get('/health'),
       admin('PUT', '{"reason":"deploy 1.4.2"}'),
-      get('/health'),
-      head('/health/ready'),
+      get('/health', KUBE_PROBE),
+      head('/health/ready', KUBE_PROBE),
     ],
     request: admin('GET'),
-    expect: json(200, on('deploy 1.4.2', [{ id: '127.0.0.1', consecutive503: 2, lastSeen: FROZEN_TIME }])),
+    expect: json(
+      200,
+      on(
+        'deploy 1.4.2',
+        [
+          {
+            id: '127.0.0.1 kube-probe/1.31',
+            kind: 'matched',
+            // The clock is frozen.
+            intervalMs: 0,
+            consecutive503: 2,
+            holding: false,
+            lastSeen: FROZEN_TIME,
+          },
+        ],
+        1,
+      ),
+    ),
   },
   {
     name: 'admin: DELETE leaves',

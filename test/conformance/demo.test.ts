@@ -10,7 +10,7 @@ import { request } from '../support/http.js'
 import { sleep, waitFor } from '../support/wait.js'
 
 const ROOT = join(__dirname, '..', '..')
-const TOKEN = 'demo-t0ken'
+const TOKEN = 'demo-conformance-t0ken'
 const START_TIMEOUT_MS = 15_000
 const EXIT_TIMEOUT_MS = 20_000
 
@@ -22,10 +22,16 @@ interface Running {
 }
 
 /** Spawns a demo with a clean environment (no DATABASE_URL etc.) on a free port, resolves its URL. */
-function startDemo(framework: string): Promise<Running> {
+function startDemo(framework: string, extraEnv: Record<string, string> = {}): Promise<Running> {
   const child = spawn(process.execPath, [join(ROOT, 'examples', framework, 'server.mjs')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', HEALTHGATE_ADMIN_TOKEN: TOKEN },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      HEALTHGATE_ADMIN_TOKEN: TOKEN,
+      ...extraEnv,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -194,5 +200,46 @@ describe.each([
     expect({ exitCode, output: output() }).toEqual({ exitCode: 0, output: expect.any(String) })
     // Readiness answered 503 before the server went away.
     expect(seen).toContain(503)
+  })
+})
+
+describe.each(['express', 'fastify'])('the %s demo, hardened', (framework) => {
+  it('refuses an admin token under 16 characters: exit 1 with a message naming the setting', async () => {
+    const error = await startDemo(framework, { HEALTHGATE_ADMIN_TOKEN: 's3cret' }).then(
+      () => undefined,
+      (reason: Error) => reason,
+    )
+    expect(error?.message).toMatch(/exited with code 1 before listening/)
+    expect(error?.message).toContain('HEALTHGATE_ADMIN_TOKEN is 6 characters long; it must be at least 16')
+    expect(error?.message).not.toContain('s3cret')
+  })
+
+  it('with HEALTHGATE_ADMIN_PORT serves the admin API only there; the public port answers 404 for it', async () => {
+    const demo = await startDemo(framework, { HEALTHGATE_ADMIN_PORT: '0' })
+    try {
+      await waitFor(() => /admin API on (http:\/\/\S+)\/health\/maintenance only/.test(demo.output()), 5000)
+      const adminUrl = /admin API on (http:\/\/\S+)\/health\/maintenance only/.exec(demo.output())?.[1] ?? ''
+      expect(adminUrl).not.toBe(demo.url)
+      const auth = { authorization: `Bearer ${TOKEN}` }
+      for (const method of ['GET', 'PUT', 'DELETE']) {
+        expect([
+          method,
+          (await request(demo.url, '/health/maintenance', { method, headers: auth })).status,
+        ]).toEqual([method, 404])
+      }
+      expect((await request(adminUrl, '/health/maintenance', { method: 'PUT', headers: auth })).status).toBe(
+        200,
+      )
+      expect((await request(demo.url, '/health')).status).toBe(503)
+      expect(
+        (await request(adminUrl, '/health/maintenance', { method: 'DELETE', headers: auth })).status,
+      ).toBe(200)
+      expect(demo.output()).toContain(
+        `-X DELETE -H "Authorization: Bearer $HEALTHGATE_ADMIN_TOKEN" ${adminUrl}/health/maintenance`,
+      )
+    } finally {
+      demo.child.kill('SIGKILL')
+      await demo.exited
+    }
   })
 })

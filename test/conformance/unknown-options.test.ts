@@ -3,6 +3,7 @@
 // Covers every public factory and plugin: core, checks, drivers, adapters, failover and the CLI.
 import {
   cpuCheck,
+  createAdminListener,
   createHandler,
   createHealth,
   createNodeListener,
@@ -43,10 +44,22 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
     'defaultTimeout',
     'defaultTimeoutMs',
   ],
+  [
+    'createHealth() `probers`',
+    () => createHealth({ probers: { userAgent: [] } } as never),
+    'userAgent',
+    'userAgents',
+  ],
   ['createHandler', () => createHandler(health, { adminTokn: 'x' } as never), 'adminTokn', 'adminToken'],
   ['healthMetrics', () => healthMetrics(health, { registy: 1 } as never), 'registy', 'registry'],
   ['otelMetrics', () => otelMetrics(health, { meterProvidr: 1 } as never), 'meterProvidr', 'meterProvider'],
   ['createNodeListener', () => createNodeListener(health, { pth: '/h' } as never), 'pth', 'path'],
+  [
+    'createAdminListener',
+    () => createAdminListener(health, { adminTokn: 'x' } as never),
+    'adminTokn',
+    'adminToken',
+  ],
   ['healthRouter', () => healthRouter(health, { detail: 'always' } as never), 'detail', 'details'],
   ['installShutdown', () => installShutdown(health, { maxDrain: 5 } as never), 'maxDrain', 'maxDrainMs'],
   ['fileMaintenance', () => fileMaintenance({ path: '/tmp/x', pollMS: 5 } as never), 'pollMS', 'pollMs'],
@@ -83,7 +96,7 @@ test.each(CASES)('%s() rejects a misspelt option with a did-you-mean', (owner, c
   expect(create).toThrow(TypeError)
   expect(create).toThrow(
     new RegExp(
-      `^${owner}\\(\\): unknown option \`${misspelt}\`; did you mean \`${meant}\`\\? Known options: .*\\b${meant}\\b`,
+      `^${owner.replace(/[()]/g, '\\$&')}${owner.includes(' ') ? ':' : '\\(\\):'} unknown option \`${misspelt}\`; did you mean \`${meant}\`\\? Known options: .*\\b${meant}\\b`,
     ),
   )
 })

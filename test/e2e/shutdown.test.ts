@@ -28,7 +28,7 @@ async function start(name: string, env: Record<string, string> = {}) {
 describe.each(['node-http', 'express', 'fastify'])('%s: SIGTERM', (name) => {
   it('drains until the prober saw 503s, lets slow requests finish, runs the hooks in order and exits 0', async () => {
     const { child, port } = await start(name)
-    const prober = startProber(port, 'e2e-balancer', 100)
+    const prober = startProber(port, 'kube-probe/e2e-balancer', 100)
     stops.push(() => prober.stop())
     await sleep(350) // the prober has seen it healthy a few times
     const agent = new http.Agent({ keepAlive: true })
@@ -70,7 +70,7 @@ describe('signals', () => {
   it('exits at once with 130 on a second signal', async () => {
     const { child, port } = await start('node-http', { MAX_DRAIN_MS: '30000' })
     // A prober that saw it healthy and probes rarely keeps the drain waiting.
-    const prober = startProber(port, 'patient-balancer', 20_000)
+    const prober = startProber(port, 'ELB-HealthChecker/2.0', 20_000)
     stops.push(() => prober.stop())
     await sleep(200)
     child.process.kill('SIGTERM')

@@ -38,6 +38,8 @@ interface RunResult {
   /** Per instance: the drain wait `maintenance on --wait` reports (until HAProxy had seen the instance down). */
   drainWaitsMs: number[]
   rollMs: number
+  /** One-off probes with unique User-Agents sent straight to the instances during the real run. */
+  oneOffProbes: number
 }
 
 let haproxy: Haproxy | undefined
@@ -110,6 +112,29 @@ function generateLoad(port: number, done: () => boolean) {
   return { finished, sent: () => sent }
 }
 
+/**
+ * The hostile part: uptime monitors, scripts and curious developers hitting every instance's `/health`
+ * directly, each request with a User-Agent never seen before, on a fresh connection. None of them is a load
+ * balancer, so none may hold up a drain.
+ */
+function oneOffProbes(ports: () => number[], done: () => boolean) {
+  let sent = 0
+  const worker = async (offset: number) => {
+    while (!done()) {
+      const current = ports()
+      const port = current[(sent + offset) % current.length] ?? 0
+      sent++
+      await request(port, '/health', {
+        headers: { 'user-agent': `uptime-monitor/${sent}-${offset}` },
+        timeoutMs: 2000,
+      }).catch(() => {}) // an instance being replaced refuses: these requests are not the traffic under test
+      await sleep(15)
+    }
+  }
+  const finished = Promise.all([0, 1].map(worker)).then(() => sent)
+  return { finished }
+}
+
 async function rollingDeploy(mode: Mode, useMaintenance: boolean): Promise<RunResult> {
   const [frontendPort = 0, ...backendPorts] = await freePorts(4)
   let instances = await Promise.all(
@@ -121,12 +146,20 @@ async function rollingDeploy(mode: Mode, useMaintenance: boolean): Promise<RunRe
 
   let rolled = false
   const load = generateLoad(frontendPort, () => rolled)
+  const hostile = useMaintenance
+    ? oneOffProbes(
+        () => instances.map((instance) => instance.port),
+        () => rolled,
+      )
+    : undefined
   await sleep(500) // traffic flows to all three before the first one goes
   const started = performance.now()
   const sentBefore = load.sent()
   const drainWaitsMs: number[] = []
   for (const [index, instance] of instances.entries()) {
     if (useMaintenance) {
+      // A curl right before the drain: seen once, healthy, and never to come back.
+      await request(instance.port, '/health', { headers: { 'user-agent': 'curl/8.5.0' } })
       const cli = await runCli([
         'maintenance',
         'on',
@@ -158,11 +191,12 @@ async function rollingDeploy(mode: Mode, useMaintenance: boolean): Promise<RunRe
   const sentDuringRoll = load.sent() - sentBefore
   rolled = true
   const { sent, failures, samples } = await load.finished
-  return { sent, sentDuringRoll, failures, samples, drainWaitsMs, rollMs }
+  const oneOffs = (await hostile?.finished) ?? 0
+  return { sent, sentDuringRoll, failures, samples, drainWaitsMs, rollMs, oneOffProbes: oneOffs }
 }
 
 describe('rolling deploy through HAProxy', () => {
-  it('fails no request with maintenance on --wait before each SIGTERM, and fails some without', async () => {
+  it('fails no request with maintenance on --wait before each SIGTERM, even with one-off probes and a curl before each drain, and fails some without', async () => {
     requireHaproxy()
 
     const real = await rollingDeploy('graceful', true)
@@ -174,7 +208,8 @@ describe('rolling deploy through HAProxy', () => {
     // One line for the record: what was sent, what failed, how long the drains took.
     console.log(
       `rolling deploy: real run ${real.failures}/${real.sent} failed (${real.sentDuringRoll} during the ` +
-        `${real.rollMs} ms roll; drain waits ${real.drainWaitsMs.join(', ')} ms); control run ` +
+        `${real.rollMs} ms roll; drain waits ${real.drainWaitsMs.join(', ')} ms; ${real.oneOffProbes} one-off ` +
+        'probes with unique User-Agents and a curl before each drain); control run ' +
         `${control.failures}/${control.sent} failed (${control.sentDuringRoll} during the ${control.rollMs} ms roll; ` +
         `e.g. ${[...new Set(control.samples)].slice(0, 3).join(' | ').replace(/\s+/g, ' ')})`,
     )
@@ -184,6 +219,10 @@ describe('rolling deploy through HAProxy', () => {
     expect({ failures: real.failures, samples: real.samples }).toEqual({ failures: 0, samples: [] })
     // HAProxy needs `fall` checks to see an instance down: the drain cannot be confirmed faster than that.
     for (const wait of real.drainWaitsMs) expect(wait).toBeGreaterThanOrEqual(100)
+    // Neither the one-off probes nor the curl held a drain up: each confirmed well before proberTtlMs (60 s).
+    expect(real.drainWaitsMs).toHaveLength(3)
+    for (const wait of real.drainWaitsMs) expect(wait).toBeLessThan(3000)
+    expect(real.oneOffProbes).toBeGreaterThanOrEqual(200)
 
     expect(control.sent).toBeGreaterThanOrEqual(MIN_REQUESTS)
     expect(control.sentDuringRoll).toBeGreaterThanOrEqual(200)

@@ -1,4 +1,4 @@
-export const COMMANDS = ['probe', 'maintenance', 'watch'] as const
+export const COMMANDS = ['probe', 'status', 'maintenance', 'watch'] as const
 export type Command = (typeof COMMANDS)[number]
 
 const EXIT_CODES = `Exit codes:
@@ -11,7 +11,11 @@ export const TOP_HELP = `Usage: healthgate <command> [options]
 
 Commands:
   probe <url>                   One health request; exit 0 when healthy, 1 when not (Docker HEALTHCHECK)
-  maintenance on|off|status     Toggle maintenance on one instance, optionally waiting for the drain
+  status <url>                  The checks of one instance as a table; exit 0 when healthy, 1 when not
+  maintenance on|off|status <url>
+                                Toggle maintenance on one instance, optionally waiting for the drain
+
+The instance URL is given as an argument or with --url, in every command that takes one.
   watch --endpoint ...          Run the failover monitor and print every switch
 
 Options:
@@ -22,12 +26,13 @@ ${EXIT_CODES}
 `
 
 export const HELP: Record<Command, string> = {
-  probe: `Usage: healthgate probe <url> [options]
+  probe: `Usage: healthgate probe <url> [options]   (or --url <url>)
 
 Sends one health request. Exit 0 when the status matches --expect, 1 otherwise (including timeouts and
 refused connections; the reason goes to stderr). Redirects are not followed.
 
 Options:
+  --url URL              The URL to probe, instead of the argument
   --method HEAD|GET      Request method; HEAD is retried as GET when the server answers 405 or 501.
                          Default: GET
   --timeout DURATION     Give up after this long (500ms, 2s, 1m, or milliseconds). Default: 2s
@@ -39,7 +44,23 @@ Example (Dockerfile):
 
 ${EXIT_CODES}
 `,
-  maintenance: `Usage: healthgate maintenance on|off|status --url <health mount URL> [options]
+  status: `Usage: healthgate status <url> [options]   (or --url <url>)
+
+Reads the health report at <url> (the health mount, e.g. http://127.0.0.1:3000/health) and prints the
+overall status and one row per check: status, observed value, duration (when the server reports it),
+since when, output. With HEALTHGATE_ADMIN_TOKEN in the environment the instance shows the details;
+without it, statuses only. Colored on a terminal unless NO_COLOR is set. Exit 0 when the instance
+answers 2xx, 1 otherwise.
+
+Options:
+  --url URL              The URL, instead of the argument
+  --timeout DURATION     Give up after this long, exit 1. Default: 5s
+  --json                 Print the report as JSON (the body plus url and httpStatus)
+  -h, --help             Show this help
+
+${EXIT_CODES}
+`,
+  maintenance: `Usage: healthgate maintenance on|off|status <health mount URL> [options]   (or --url <url>)
 
 Reads or flips maintenance mode through the admin API at <url>/maintenance. While in maintenance the
 instance answers readiness with 503, so load balancers drain it.
@@ -48,19 +69,25 @@ The admin token is read from the HEALTHGATE_ADMIN_TOKEN environment variable onl
 would be visible to every user in \`ps\` and in shell history.
 
 Options:
-  --url URL              The health mount, e.g. http://127.0.0.1:3000/health (required)
+  --url URL              The health mount, e.g. http://127.0.0.1:3000/health, instead of the argument
   --reason TEXT          Why (on only); shown in the maintenance status
   --wait                 on:  return once the instance reports drained (the load balancers have seen
                               its 503s), or once <url>/ready answers 503 on servers without drain tracking
                          off: return once <url>/ready answers 200
   --timeout DURATION     Give up after this long, exit 1. Default: 120s
   --interval DURATION    Time between polls while waiting. Default: 500ms
-  --json                 Print the final maintenance state as JSON
+  --json                 Print the final maintenance state as JSON; while waiting, one JSON line per change
+                         ({"event":"waiting",...})
   -h, --help             Show this help
+
+While waiting, progress goes to stderr: on a terminal a live line with the balancers still holding the
+drain (each with its consecutive 503s against the threshold), the elapsed time and the timeout; otherwise
+one line per change. NO_COLOR turns colors off. The status action lists the balancers the instance waits for,
+why (periodic or matched), their interval and their consecutive 503s.
 
 Examples:
   export HEALTHGATE_ADMIN_TOKEN=...   # from your secret store
-  healthgate maintenance on --url http://10.0.0.5:3000/health --reason "deploy 42" --wait
+  healthgate maintenance on http://10.0.0.5:3000/health --reason "deploy 42" --wait
   healthgate maintenance off --url http://10.0.0.5:3000/health --wait
 
 ${EXIT_CODES}

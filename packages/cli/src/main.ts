@@ -1,6 +1,7 @@
 import { type CliContext, type Io, parseCommand } from './args.js'
 import { maintenanceCommand } from './commands/maintenance.js'
 import { probeCommand } from './commands/probe.js'
+import { statusCommand } from './commands/status.js'
 import { watchCommand } from './commands/watch.js'
 import { EXIT, isCommandError, isInterruptedError, isUsageError, UsageError } from './errors.js'
 import { COMMANDS, type Command, HELP, TOP_HELP } from './help.js'
@@ -8,6 +9,7 @@ import { VERSION } from './version.js'
 
 const RUN: Record<Command, (args: string[], io: Io) => Promise<number>> = {
   probe: probeCommand,
+  status: statusCommand,
   maintenance: maintenanceCommand,
   watch: watchCommand,
 }

@@ -84,3 +84,26 @@ export function redact(text: string): string {
     return text.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@')
   }
 }
+
+/**
+ * The instance URL of a command, given positionally or as `--url` (one of them; both only when equal), or a
+ * usage error that shows both forms.
+ */
+export function readTargetUrl(
+  flag: string | undefined,
+  positional: string | undefined,
+  command: string,
+  example = 'http://127.0.0.1:3000/health',
+): URL {
+  if (flag !== undefined && positional !== undefined && flag !== positional) {
+    throw new UsageError(
+      `the URL is given twice ('${redact(positional)}' and --url '${redact(flag)}')`,
+      command,
+    )
+  }
+  const text = flag ?? positional
+  if (text === undefined) {
+    throw new UsageError(`missing <url> (as an argument or --url, e.g. ${example})`, command)
+  }
+  return parseHttpUrl(text, flag !== undefined ? '--url' : '<url>', command)
+}

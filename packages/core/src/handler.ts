@@ -1,9 +1,10 @@
 import type { Health } from './health.js'
 import { createAdminRoute } from './http/admin.js'
-import { createAuth } from './http/auth.js'
+import { createAuth, MIN_ADMIN_TOKEN_LENGTH } from './http/auth.js'
 import { createProbeRoutes, type DetailsMode } from './http/probes.js'
 import { createReportRenderer, withoutHeadBody } from './http/response.js'
-import { createRouter } from './http/router.js'
+import { createRouter, type RouterMode } from './http/router.js'
+import { createAuthThrottle } from './http/throttle.js'
 import type { HealthRequest, HealthResponse } from './http/types.js'
 import { normalizeMountPath } from './http/url.js'
 import { optionReader } from './primitives/options.js'
@@ -27,6 +28,23 @@ export interface HandlerOptions {
   adminToken?: string
   /** `Retry-After` seconds sent with every 503. Default: 5. */
   retryAfterSeconds?: number
+  /**
+   * Whether this handler serves the maintenance admin API. `false` when it is served on a separate, private
+   * listener (`createAdminListener()`): every method on `/maintenance` then answers 404 here. Default: true.
+   */
+  adminRoutes?: boolean
+  /**
+   * Accept an admin token shorter than 16 characters. For tests only: a short token can be guessed.
+   * Default: false (a short token throws at startup).
+   */
+  allowShortAdminToken?: boolean
+  /**
+   * Failed authentication attempts allowed per remote address within `authFailureWindowMs`; the next
+   * admin requests from that address get 429 with `Retry-After` for `authFailureWindowMs`. Default: 10.
+   */
+  authFailureLimit?: number
+  /** The window of `authFailureLimit`, and how long an address stays blocked, in ms. Default: 60000. */
+  authFailureWindowMs?: number
 }
 
 /** The framework-agnostic request handler: adapters hand it a request and write the answer it returns. */
@@ -50,6 +68,10 @@ export const HANDLER_OPTION_KEYS: readonly string[] = Object.freeze(
     details: true,
     adminToken: true,
     retryAfterSeconds: true,
+    adminRoutes: true,
+    allowShortAdminToken: true,
+    authFailureLimit: true,
+    authFailureWindowMs: true,
   } satisfies Record<keyof HandlerOptions, true>),
 )
 
@@ -65,7 +87,12 @@ export function createHandler(health: Health, options?: HandlerOptions): HealthH
  * `createHandler()` for an adapter that hands its options on: a bad option is reported under `owner`,
  * the name the app called (e.g. `healthRouter`), in the one option-error format.
  */
-export function createHandlerFor(owner: string, health: Health, options?: HandlerOptions): HealthHandler {
+export function createHandlerFor(
+  owner: string,
+  health: Health,
+  options?: HandlerOptions,
+  mode: RouterMode = 'all',
+): HealthHandler {
   const read = optionReader(owner)
   // Duck-typed: `instanceof` fails across two copies of this package. Checked here, not at the first request.
   if (typeof health?.evaluate !== 'function' || typeof health.has !== 'function') {
@@ -81,19 +108,41 @@ export function createHandlerFor(owner: string, health: Health, options?: Handle
   )
   const retryAfter = String(read.positiveInteger('retryAfterSeconds', given.retryAfterSeconds, 5))
   // An empty variable (`HEALTHGATE_ADMIN_TOKEN=` in a compose file) means unset: the admin API stays off.
+  const fromEnv = given.adminToken === undefined
   const token = read.nonEmptyString(
     'adminToken',
     given.adminToken ?? (process.env.HEALTHGATE_ADMIN_TOKEN || undefined),
   )
+  const allowShort = read.boolean('allowShortAdminToken', given.allowShortAdminToken, false)
+  if (token !== undefined && token.length < MIN_ADMIN_TOKEN_LENGTH && !allowShort) {
+    // The length only: the token itself never goes into a message.
+    throw new TypeError(
+      `${read.owner}(): the admin token (${fromEnv ? 'HEALTHGATE_ADMIN_TOKEN' : '`adminToken`'}) is ${token.length} ` +
+        `characters long; it must be at least ${MIN_ADMIN_TOKEN_LENGTH} (e.g. \`openssl rand -hex 32\`)`,
+    )
+  }
+  const serveAdmin = read.boolean('adminRoutes', given.adminRoutes, true)
+  if (mode === 'admin' && token === undefined) {
+    read.fail('adminToken', 'set (or HEALTHGATE_ADMIN_TOKEN) for an admin listener', token)
+  }
+  const throttle = createAuthThrottle(
+    read.positiveInteger('authFailureLimit', given.authFailureLimit, 10),
+    read.positiveNumber('authFailureWindowMs', given.authFailureWindowMs, 60_000),
+  )
 
-  const auth = createAuth(token)
+  const auth = createAuth(token, throttle)
   const probes = createProbeRoutes({
     health,
     details,
     isAuthorized: auth.isAuthorized,
     render: createReportRenderer(health, retryAfter),
   })
-  const route = createRouter(path, probes, createAdminRoute(health, auth))
+  const route = createRouter(
+    path,
+    probes,
+    serveAdmin || mode === 'admin' ? createAdminRoute(health, auth) : undefined,
+    mode,
+  )
 
   const respond = (request: HealthRequest): ReturnType<HealthHandler['respond']> => {
     let response: ReturnType<typeof route>

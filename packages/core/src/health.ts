@@ -113,7 +113,12 @@ export class Health {
     })
     this.#maintenanceOn = this.#maintenance.read().enabled
     this.#evaluator = new Evaluator(this.#registry, this.#maintenance, settings.startup)
-    this.#drain = new DrainTracker(this.unhealthyThreshold, this.proberTtlMs, () => this.#isDraining())
+    this.#drain = new DrainTracker(
+      this.unhealthyThreshold,
+      this.proberTtlMs,
+      () => this.#isDraining(),
+      settings.matchProber,
+    )
     for (const runner of runners) this.#install(runner)
     if (settings.startup === 'auto' && !this.#registry.hasTag('startup')) this.#registry.markStarted()
   }
@@ -260,8 +265,14 @@ export class Health {
   }
 
   /** Counts a readiness answer for drain confirmation (the handler passes the prober's address and User-Agent). */
-  recordProbe(id: string, httpStatus: number, now = performance.now()): void {
-    this.#drain.record(id, httpStatus, now)
+  recordProbe(
+    id: string,
+    httpStatus: number,
+    now = performance.now(),
+    address?: string,
+    userAgent?: string,
+  ): void {
+    this.#drain.record(id, httpStatus, now, address, userAgent)
     // While draining and unconfirmed only, and only when someone listens: the rest of the time this is free.
     if (this.#drainPhase === 'draining' && this.#events.drain.size > 0 && this.#drain.status().drained) {
       this.#drainPhase = 'confirmed'

@@ -9,6 +9,8 @@ export type { FileMaintenanceOptions, FileMaintenanceStore } from './file-mainte
 export { fileMaintenance } from './file-maintenance.js'
 export type { DetailsMode, HandlerOptions, HealthHandler } from './handler.js'
 export { createHandler } from './handler.js'
+export type { ProberMatchOptions } from './health/prober-match.js'
+export { DEFAULT_PROBER_USER_AGENTS } from './health/prober-match.js'
 export type {
   CheckChangeEvent,
   CheckRunEvent,
@@ -28,7 +30,7 @@ export { aggregateStatus, createHealth, Health } from './health.js'
 export type { MemoryMaintenanceOptions } from './maintenance.js'
 export { memoryMaintenance, sameMaintenance } from './maintenance.js'
 export type { NodeListener, TuneOptions } from './node.js'
-export { createNodeListener, tuneForLoadBalancer } from './node.js'
+export { createAdminListener, createNodeListener, tuneForLoadBalancer } from './node.js'
 export type { RenderedCheck, RenderedReport } from './render.js'
 export { sanitizeOutput } from './sanitize.js'
 export type {

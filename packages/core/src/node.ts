@@ -82,6 +82,23 @@ export function createNodeListener(
   return Object.assign(listener, { handler })
 }
 
+/**
+ * A `node:http` request listener serving only the maintenance admin API (`<path>/maintenance`), for a
+ * separate listener bound to a private interface; every other path answers 404. Pair it with
+ * `adminRoutes: false` on the public handler. Throws when no admin token is configured.
+ *
+ * ```ts
+ * http.createServer(createNodeListener(health, { adminRoutes: false })).listen(3000)
+ * http.createServer(createAdminListener(health)).listen(9000, '10.0.0.5')
+ * ```
+ */
+export function createAdminListener(
+  health: Health,
+  options?: HandlerOptions,
+): NodeListener & { handler: HealthHandler } {
+  return createNodeListener(health, createHandlerFor('createAdminListener', health, options, 'admin'))
+}
+
 function finish(
   response: ServerResponse,
   result: HealthResponse | undefined,

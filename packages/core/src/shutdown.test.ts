@@ -81,7 +81,7 @@ describe('installShutdown', () => {
   it('drains until the probers saw 503s, then closes, runs the hooks, closes the health and exits 0', async () => {
     const health = makeHealth({ unhealthyThreshold: 2 })
     const { server, port } = await startServer(health)
-    const prober = startProber(port, 'lb-1', 100)
+    const prober = startProber(port, 'kube-probe/lb-1', 100)
     await sleep(350)
     const { logger, lines } = makeLogger()
     const order: string[] = []
@@ -120,7 +120,7 @@ describe('installShutdown', () => {
   it('stops waiting for the drain at maxDrainMs and closes anyway', async () => {
     const health = makeHealth()
     const { server, port } = await startServer(health)
-    startProber(port, 'very-slow-lb', 1500)
+    startProber(port, 'kube-probe/very-slow-lb', 1500)
     await sleep(100)
     const { logger, lines } = makeLogger()
     const controller = install(health, { server, logger, maxDrainMs: 200 })
@@ -131,7 +131,7 @@ describe('installShutdown', () => {
     expect(result.code).toBe(0)
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /drain not confirmed after \d+ ms \(probers still holding it: 127\.0\.0\.1 very-slow-lb\)/,
+        /drain not confirmed after \d+ ms \(probers still holding it: 127\.0\.0\.1 kube-probe\/very-slow-lb\)/,
       ),
     )
   })
@@ -139,7 +139,7 @@ describe('installShutdown', () => {
   it('closes at once without waiting when maxDrainMs is 0', async () => {
     const health = makeHealth()
     const { server, port } = await startServer(health)
-    startProber(port, 'lb', 1000)
+    startProber(port, 'kube-probe/lb', 1000)
     await sleep(100)
     const controller = install(health, { server, logger: makeLogger().logger, maxDrainMs: 0 })
     const started = performance.now()
@@ -266,7 +266,7 @@ describe('installShutdown', () => {
   it('starts on a signal, and a second signal exits at once with 130', async () => {
     const health = makeHealth()
     const { server, port } = await startServer(health)
-    startProber(port, 'lb-that-keeps-it-waiting', 2000)
+    startProber(port, 'kube-probe/lb-that-keeps-it-waiting', 2000)
     await sleep(100)
     const { logger, lines } = makeLogger()
     const before = process.listenerCount('SIGTERM')

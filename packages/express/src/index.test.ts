@@ -4,7 +4,7 @@ import express4 from 'express4'
 import request from 'supertest'
 import { healthRouter, tuneForLoadBalancer } from './index.js'
 
-const TOKEN = 'express-t0ken'
+const TOKEN = 'express-test-admin-t0ken'
 const AUTH = `Bearer ${TOKEN}`
 
 let health: Health
@@ -152,7 +152,7 @@ describe('healthRouter', () => {
     )
     expect(() => healthRouter(health, { prefix: '/health' } as never)).toThrow(
       new TypeError(
-        'healthRouter(): unknown option `prefix`; Known options: path, details, adminToken, retryAfterSeconds',
+        'healthRouter(): unknown option `prefix`; Known options: path, details, adminToken, retryAfterSeconds, adminRoutes, allowShortAdminToken, authFailureLimit, authFailureWindowMs',
       ),
     )
     expect(() => healthRouter(health, { detail: 'never' } as never)).toThrow(

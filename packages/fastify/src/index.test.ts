@@ -3,7 +3,7 @@ import { createHealth, type Health } from '@healthgate/core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import healthgateDefault, { type HealthgateOptions, healthgate, tuneForLoadBalancer } from './index.js'
 
-const TOKEN = 'fastify-t0ken'
+const TOKEN = 'fastify-test-admin-t0ken'
 
 interface Answer {
   statusCode: number
@@ -226,7 +226,7 @@ describe('@healthgate/fastify', () => {
     [
       'the option is the old name of `path`',
       () => ({ health, prefix: '/_status' }),
-      'healthgate plugin: unknown option `prefix`; Known options: health, closeHealth, shutdown, path, details, adminToken, retryAfterSeconds',
+      'healthgate plugin: unknown option `prefix`; Known options: health, closeHealth, shutdown, path, details, adminToken, retryAfterSeconds, adminRoutes, allowShortAdminToken, authFailureLimit, authFailureWindowMs',
     ],
     [
       'the option is misspelt',

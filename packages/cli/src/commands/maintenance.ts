@@ -2,7 +2,8 @@ import { raceDeadline, sleep } from '@healthgate/core/primitives'
 import { type Io, parseCommand } from '../args.js'
 import { CommandError, EXIT, InterruptedError, UsageError } from '../errors.js'
 import { HELP } from '../help.js'
-import { formatDuration, parseDuration, parseHttpUrl } from '../values.js'
+import { type Holder, Progress, progressMode, type WaitState } from '../progress.js'
+import { formatDuration, parseDuration, readTargetUrl } from '../values.js'
 import { VERSION } from '../version.js'
 
 /** The admin API's maintenance JSON (core handler contract); every field is optional to tolerate older servers. */
@@ -15,7 +16,20 @@ export interface MaintenanceBody {
   drained?: boolean
   /** `'fleet'` when the change applies to every instance sharing the store (e.g. Redis). */
   scope?: string
-  probers?: Array<{ id?: string; consecutive503?: number; lastSeen?: string }>
+  probers?: Array<{
+    id?: string
+    /** `periodic` or `matched`: why the server counts it as a load balancer. */
+    kind?: string
+    intervalMs?: number
+    consecutive503?: number
+    /** Still holding the drain. Absent on older servers, where every listed prober may hold it. */
+    holding?: boolean
+    lastSeen?: string
+  }>
+  /** Consecutive 503s each balancer must see. */
+  unhealthyThreshold?: number
+  /** Recent one-off identities the drain does not wait for. */
+  unconfirmed?: number
 }
 
 const ACTIONS = ['on', 'off', 'status'] as const
@@ -49,19 +63,14 @@ export async function maintenanceCommand(args: string[], io: Io): Promise<number
     io.stdout.write(HELP.maintenance)
     return EXIT.ok
   }
-  const [action, ...extra] = positionals
+  const [action, target, ...extra] = positionals
   if (action === undefined) throw new UsageError('missing action: on, off or status', 'maintenance')
   if (!ACTIONS.includes(action as Action)) {
     throw new UsageError(`unknown action '${action}' (expected on, off or status)`, 'maintenance')
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`, 'maintenance')
-  if (values.url === undefined) {
-    throw new UsageError(
-      '--url is required (the health mount, e.g. http://127.0.0.1:3000/health)',
-      'maintenance',
-    )
-  }
-  const url = parseHttpUrl(values.url, '--url', 'maintenance')
+  // The health mount, e.g. http://127.0.0.1:3000/health.
+  const url = readTargetUrl(values.url, target, 'maintenance')
   if (values.reason !== undefined && action !== 'on') {
     throw new UsageError('--reason only applies to maintenance on', 'maintenance')
   }
@@ -83,7 +92,11 @@ export async function maintenanceCommand(args: string[], io: Io): Promise<number
   const started = Date.now()
   if (action === 'status') {
     const state = await admin.maintenance('GET')
-    io.out(values.json ? JSON.stringify(state) : `maintenance: ${describe(state)}`)
+    if (values.json) io.out(JSON.stringify(state))
+    else {
+      io.out(`maintenance: ${describe(state)}`)
+      for (const line of describeBalancers(state)) io.out(line)
+    }
     return EXIT.ok
   }
 
@@ -95,20 +108,28 @@ export async function maintenanceCommand(args: string[], io: Io): Promise<number
     )
   }
   let waited = ''
+  const progress = new Progress(io, progressMode(io, values.json))
   if (values.wait && action === 'on') {
-    state = await waitForDrain(admin, io, intervalMs, timeoutMs)
+    state = await waitForDrain(admin, progress, intervalMs, timeoutMs)
     waited = `; drained after ${formatDuration(Date.now() - started)}`
   } else if (values.wait) {
-    await waitForReady(admin, io, intervalMs, timeoutMs)
+    await waitForReady(admin, progress, intervalMs, timeoutMs)
     waited = `; ready after ${formatDuration(Date.now() - started)}`
   }
   io.out(values.json ? JSON.stringify(state) : `maintenance ${action}: ${describe(state)}${waited}`)
   return EXIT.ok
 }
 
-async function waitForDrain(admin: AdminClient, io: Io, intervalMs: number, timeoutMs: number) {
-  const progress = new Progress(io)
+async function waitForDrain(admin: AdminClient, progress: Progress, intervalMs: number, timeoutMs: number) {
   let last = 'no answer yet'
+  const shown: WaitState = {
+    waitingFor: 'drain',
+    elapsedMs: 0,
+    timeoutMs,
+    holding: [],
+    threshold: undefined,
+    detail: last,
+  }
   try {
     for (;;) {
       try {
@@ -116,17 +137,27 @@ async function waitForDrain(admin: AdminClient, io: Io, intervalMs: number, time
         if (typeof state.drained === 'boolean') {
           if (state.drained) return state
           last = proberSummary(state)
+          shown.holding = holders(state)
+          shown.threshold =
+            typeof state.unhealthyThreshold === 'number' ? state.unhealthyThreshold : undefined
+          shown.detail = oneOffs(state)
         } else {
           const ready = await admin.readyStatus()
           if (ready === 503) return state
           last = `${admin.readyUrl} still answers ${ready}`
+          shown.detail = last
         }
       } catch (error) {
         if (!(error instanceof UnreachableError)) throw error
         // A poll cut short by the overall deadline says nothing about the server: keep the last answer.
-        if (!admin.pastDeadline()) last = error.message
+        if (!admin.pastDeadline()) {
+          last = error.message
+          shown.holding = []
+          shown.detail = last
+        }
       }
-      progress.show(`waiting for the drain (${formatDuration(admin.elapsed())}): ${last}`)
+      shown.elapsedMs = admin.elapsed()
+      progress.show(shown)
       await admin.pause(
         intervalMs,
         () => `timed out after ${formatDuration(timeoutMs)} waiting for the drain: ${last}`,
@@ -137,8 +168,7 @@ async function waitForDrain(admin: AdminClient, io: Io, intervalMs: number, time
   }
 }
 
-async function waitForReady(admin: AdminClient, io: Io, intervalMs: number, timeoutMs: number) {
-  const progress = new Progress(io)
+async function waitForReady(admin: AdminClient, progress: Progress, intervalMs: number, timeoutMs: number) {
   let last = 'no answer yet'
   try {
     for (;;) {
@@ -151,9 +181,14 @@ async function waitForReady(admin: AdminClient, io: Io, intervalMs: number, time
         // A poll cut short by the overall deadline says nothing about the server: keep the last answer.
         if (!admin.pastDeadline()) last = error.message
       }
-      progress.show(
-        `waiting for ${admin.readyUrl} to answer 200 (${formatDuration(admin.elapsed())}): ${last}`,
-      )
+      progress.show({
+        waitingFor: 'ready',
+        elapsedMs: admin.elapsed(),
+        timeoutMs,
+        holding: [],
+        threshold: undefined,
+        detail: `waiting for ${admin.readyUrl} to answer 200: ${last}`,
+      })
       await admin.pause(
         intervalMs,
         () =>
@@ -165,11 +200,44 @@ async function waitForReady(admin: AdminClient, io: Io, intervalMs: number, time
   }
 }
 
-function proberSummary(state: MaintenanceBody): string {
+/** The balancers holding the drain; on servers that do not say, every listed prober. */
+function holders(state: MaintenanceBody): Holder[] {
   const probers = Array.isArray(state.probers) ? state.probers : []
-  if (probers.length === 0) return 'no load balancer has probed readiness yet'
-  const most = Math.max(...probers.map((prober) => Number(prober.consecutive503) || 0))
-  return `${probers.length} prober${probers.length === 1 ? '' : 's'}, at most ${most} consecutive 503s seen, not drained yet`
+  return probers
+    .filter((prober) => prober.holding !== false)
+    .map((prober) => ({ id: String(prober.id ?? '?'), consecutive503: Number(prober.consecutive503) || 0 }))
+}
+
+function oneOffs(state: MaintenanceBody): string {
+  const count = Number(state.unconfirmed) || 0
+  return count > 0 ? `${count} one-off request${count === 1 ? '' : 's'} not waited for` : ''
+}
+
+function proberSummary(state: MaintenanceBody): string {
+  const holding = holders(state)
+  if (holding.length === 0) return 'no load balancer has probed readiness yet'
+  const of = typeof state.unhealthyThreshold === 'number' ? `/${state.unhealthyThreshold}` : ''
+  const list = holding.map((holder) => `${holder.id} (${holder.consecutive503}${of} 503s)`).join(', ')
+  return `${holding.length} balancer${holding.length === 1 ? '' : 's'} still holding the drain: ${list}`
+}
+
+/** One line per balancer, for `maintenance status`: why it counts, its interval and its 503s. */
+function describeBalancers(state: MaintenanceBody): string[] {
+  const probers = Array.isArray(state.probers) ? state.probers : []
+  const of = typeof state.unhealthyThreshold === 'number' ? `/${state.unhealthyThreshold}` : ''
+  const lines = probers.map((prober) => {
+    const why = [
+      prober.kind,
+      typeof prober.intervalMs === 'number' ? `every ${formatDuration(prober.intervalMs)}` : undefined,
+    ].filter(Boolean)
+    const holding =
+      prober.holding === true ? ', holding the drain' : prober.holding === false ? ', let go' : ''
+    return `  balancer ${prober.id ?? '?'}${why.length > 0 ? ` (${why.join(', ')})` : ''}: ${Number(prober.consecutive503) || 0}${of} consecutive 503s${holding}`
+  })
+  if (probers.length === 0) lines.push('  no load balancer has probed readiness recently')
+  const oneOff = oneOffs(state)
+  if (oneOff) lines.push(`  ${oneOff}`)
+  return lines
 }
 
 function describe(state: MaintenanceBody): string {
@@ -181,21 +249,6 @@ function describe(state: MaintenanceBody): string {
     typeof state.drained === 'boolean' ? `drained: ${state.drained ? 'yes' : 'no'}` : undefined,
   ].filter(Boolean)
   return `on${state.since ? ` since ${state.since}` : ''}${details.length > 0 ? ` (${details.join(', ')})` : ''}`
-}
-
-/** One progress line on a terminal, redrawn in place; nothing when stderr is a pipe or file. */
-class Progress {
-  private drawn = false
-  constructor(private readonly io: Io) {}
-  show(text: string) {
-    if (!this.io.stderr.isTTY) return
-    this.io.stderr.write(`\r\x1b[2K${text}`)
-    this.drawn = true
-  }
-  clear() {
-    if (this.drawn) this.io.stderr.write('\r\x1b[2K')
-    this.drawn = false
-  }
 }
 
 class AdminClient {

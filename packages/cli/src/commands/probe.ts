@@ -6,8 +6,8 @@ import {
   formatDuration,
   parseDuration,
   parseExpectFlag,
-  parseHttpUrl,
   parseMethod,
+  readTargetUrl,
   redact,
 } from '../values.js'
 
@@ -17,6 +17,7 @@ export async function probeCommand(args: string[], io: Io): Promise<number> {
     allowPositionals: true,
     strict: true,
     options: {
+      url: { type: 'string' },
       method: { type: 'string', default: 'GET' },
       timeout: { type: 'string', default: '2s' },
       expect: { type: 'string', default: '200-299' },
@@ -27,13 +28,10 @@ export async function probeCommand(args: string[], io: Io): Promise<number> {
     io.stdout.write(HELP.probe)
     return EXIT.ok
   }
-  if (positionals.length !== 1) {
-    throw new UsageError(
-      positionals.length === 0 ? 'missing <url>' : `expected one <url>, got ${positionals.length} arguments`,
-      'probe',
-    )
+  if (positionals.length > 1) {
+    throw new UsageError(`expected one <url>, got ${positionals.length} arguments`, 'probe')
   }
-  const url = parseHttpUrl(positionals[0] as string, '<url>', 'probe')
+  const url = readTargetUrl(values.url, positionals[0], 'probe', 'http://127.0.0.1:3000/health/live')
   const method = parseMethod(values.method, '--method', 'probe')
   const timeoutMs = parseDuration(values.timeout, '--timeout', 'probe')
   const accepts = parseExpectFlag(values.expect, '--expect', 'probe')

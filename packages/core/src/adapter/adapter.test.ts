@@ -34,7 +34,16 @@ describe('@healthgate/core/adapter', () => {
   })
 
   it('lists every option createHandler accepts, for adapters that take them beside their own', () => {
-    expect(adapter.HANDLER_OPTION_KEYS).toEqual(['path', 'details', 'adminToken', 'retryAfterSeconds'])
+    expect(adapter.HANDLER_OPTION_KEYS).toEqual([
+      'path',
+      'details',
+      'adminToken',
+      'retryAfterSeconds',
+      'adminRoutes',
+      'allowShortAdminToken',
+      'authFailureLimit',
+      'authFailureWindowMs',
+    ])
     expect(Object.isFrozen(adapter.HANDLER_OPTION_KEYS)).toBe(true)
   })
 })

@@ -19,6 +19,10 @@ function makeHealth(options: HealthOptions = {}): Health {
   return health
 }
 
+/** Records a probe from an identity the default matchers take for a balancer from its first request. */
+const lbProbe = (health: Health, id: string, status: number, now?: number) =>
+  health.recordProbe(id, status, now, '10.9.9.9', 'kube-probe/1.30')
+
 const startServer = (health: Health) => startHealthServer(health, cleanups)
 const startProber = (port: number, userAgent: string, intervalMs: number) =>
   startProberOn(port, userAgent, intervalMs, cleanups)
@@ -74,7 +78,14 @@ describe('drain confirmation', () => {
     expect(health.drainStatus().drained).toBe(false)
     await from('/health/ready', 'HEAD')
     expect(health.drainStatus().probers).toEqual([
-      { id: '10.1.0.1 kube-probe/1.30', consecutive503: 2, lastSeen: expect.any(String) },
+      {
+        id: '10.1.0.1 kube-probe/1.30',
+        kind: 'matched',
+        intervalMs: expect.any(Number),
+        consecutive503: 2,
+        holding: false,
+        lastSeen: expect.any(String),
+      },
     ])
     expect(health.drainStatus().drained).toBe(true)
   })
@@ -82,7 +93,12 @@ describe('drain confirmation', () => {
   it('reports draining, drained and the probers on GET /health/maintenance', async () => {
     const health = makeHealth({ unhealthyThreshold: 1 })
     const handler = createHandler(health, { adminToken: TOKEN })
-    await handler.handle({ method: 'HEAD', url: '/health/ready', headers: {}, remoteAddress: '10.0.0.9' })
+    await handler.handle({
+      method: 'HEAD',
+      url: '/health/ready',
+      headers: { 'user-agent': 'GoogleHC/1.0' },
+      remoteAddress: '10.0.0.9',
+    })
     const admin = { authorization: `Bearer ${TOKEN}` }
     const on = await handler.handle({
       method: 'PUT',
@@ -96,7 +112,12 @@ describe('drain confirmation', () => {
       draining: true,
       drained: false,
     })
-    await handler.handle({ method: 'HEAD', url: '/health/ready', headers: {}, remoteAddress: '10.0.0.9' })
+    await handler.handle({
+      method: 'HEAD',
+      url: '/health/ready',
+      headers: { 'user-agent': 'GoogleHC/1.0' },
+      remoteAddress: '10.0.0.9',
+    })
     const got = JSON.parse(
       (await handler.handle({ method: 'GET', url: '/health/maintenance', headers: admin }))?.body ?? '',
     )
@@ -107,51 +128,74 @@ describe('drain confirmation', () => {
       source: 'memory',
       draining: true,
       drained: true,
-      probers: [{ id: '10.0.0.9', consecutive503: 1, lastSeen: expect.any(String) }],
+      probers: [
+        {
+          id: '10.0.0.9 GoogleHC/1.0',
+          kind: 'matched',
+          intervalMs: expect.any(Number),
+          consecutive503: 1,
+          holding: false,
+          lastSeen: expect.any(String),
+        },
+      ],
+      unhealthyThreshold: 1,
+      unconfirmed: 0,
     })
     expect(Date.parse(got.probers[0].lastSeen)).toBeGreaterThan(Date.now() - 5000)
   })
 
-  it('does not wait for a prober that never saw the instance healthy, but lists it', async () => {
+  it('does not wait for a balancer that never saw the instance healthy, nor for a one-off request', async () => {
     const health = makeHealth()
-    health.recordProbe('lb', 200)
+    lbProbe(health, 'lb', 200)
     await health.enterMaintenance()
-    health.recordProbe('curl-during-the-drain', 503)
-    health.recordProbe('lb', 503)
+    health.recordProbe('curl-during-the-drain', 503, undefined, '10.0.0.7', 'curl/8.5.0')
+    lbProbe(health, 'lb', 503)
     expect(health.drainStatus().drained).toBe(false)
-    health.recordProbe('lb', 503)
+    lbProbe(health, 'lb', 503)
     expect(health.drainStatus()).toMatchObject({
       drained: true,
-      probers: [
-        { id: 'curl-during-the-drain', consecutive503: 1 },
-        { id: 'lb', consecutive503: 2 },
-      ],
+      probers: [{ id: 'lb', kind: 'matched', consecutive503: 2 }],
+      unconfirmed: 1,
     })
   })
 
   it('resets a prober on a 200 and starts counting again', async () => {
     const health = makeHealth()
-    health.recordProbe('lb', 503)
-    health.recordProbe('lb', 200)
+    lbProbe(health, 'lb', 503)
+    lbProbe(health, 'lb', 200)
     await health.enterMaintenance()
-    health.recordProbe('lb', 503)
+    lbProbe(health, 'lb', 503)
     expect(health.drainStatus().drained).toBe(false)
-    health.recordProbe('lb', 503)
+    lbProbe(health, 'lb', 503)
     expect(health.drainStatus().drained).toBe(true)
   })
 
   it('confirms at once when no prober is around, but never while not draining', async () => {
     const health = makeHealth()
-    expect(health.drainStatus()).toEqual({ draining: false, drained: false, probers: [] })
+    expect(health.drainStatus()).toEqual({
+      draining: false,
+      drained: false,
+      probers: [],
+      unhealthyThreshold: 2,
+      unconfirmed: 0,
+    })
     health.startDraining()
-    expect(health.drainStatus()).toEqual({ draining: true, drained: true, probers: [] })
+    expect(health.drainStatus()).toEqual({
+      draining: true,
+      drained: true,
+      probers: [],
+      unhealthyThreshold: 2,
+      unconfirmed: 0,
+    })
   })
 
   it('keeps waiting for a slow prober that is still probing at its interval', async () => {
     const health = makeHealth({ unhealthyThreshold: 2 })
     const { port } = await startServer(health)
     const prober = startProber(port, 'slow-lb', 400)
-    await sleep(900)
+    // Three probes at a steady interval: a periodic balancer.
+    for (let waited = 0; health.drainStatus().probers.length === 0 && waited < 10_000; waited += 50)
+      await sleep(50)
     // Seen healthy more than once: its interval is known, so only its silence would drop it.
     expect(prober.statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(2)
     await health.enterMaintenance()
@@ -160,7 +204,14 @@ describe('drain confirmation', () => {
     // Two more probes at ~400 ms each: it held confirmation up instead of being taken for gone.
     expect(waited.waitedMs).toBeGreaterThan(300)
     expect(health.drainStatus().probers).toEqual([
-      { id: '127.0.0.1 slow-lb', consecutive503: 2, lastSeen: expect.any(String) },
+      {
+        id: '127.0.0.1 slow-lb',
+        kind: 'periodic',
+        intervalMs: expect.any(Number),
+        consecutive503: 2,
+        holding: false,
+        lastSeen: expect.any(String),
+      },
     ])
   })
 
@@ -182,7 +233,7 @@ describe('drain confirmation', () => {
 
   it('holds a prober seen only once until `proberTtlMs`, then forgets it', async () => {
     const health = makeHealth({ proberTtlMs: 300 })
-    health.recordProbe('seen-once', 200)
+    lbProbe(health, 'seen-once', 200)
     await health.enterMaintenance()
     expect(health.drainStatus().drained).toBe(false)
     const waited = await health.waitForDrain({ maxMs: 3000, pollMs: 10 })
@@ -193,7 +244,7 @@ describe('drain confirmation', () => {
 
   it('caps waitForDrain at maxMs, wakes on abort, and validates its options', async () => {
     const health = makeHealth()
-    health.recordProbe('lb', 200)
+    lbProbe(health, 'lb', 200)
     health.startDraining()
     const capped = await health.waitForDrain({ maxMs: 150, pollMs: 50 })
     expect(capped.drained).toBe(false)
@@ -221,15 +272,15 @@ describe('drain confirmation', () => {
 
   it('is confirmed only after each prober saw the threshold of consecutive 503s', async () => {
     const h = makeHealth({ checks: [{ name: 'db', check: () => {} }], unhealthyThreshold: 2 })
-    h.recordProbe('10.0.0.1 ELB-HealthChecker/2.0', 200)
-    h.recordProbe('10.0.0.2 ELB-HealthChecker/2.0', 200)
+    lbProbe(h, '10.0.0.1 ELB-HealthChecker/2.0', 200)
+    lbProbe(h, '10.0.0.2 ELB-HealthChecker/2.0', 200)
     expect(h.drainStatus().drained).toBe(false)
     await h.enterMaintenance()
-    h.recordProbe('10.0.0.1 ELB-HealthChecker/2.0', 503)
-    h.recordProbe('10.0.0.1 ELB-HealthChecker/2.0', 503)
-    h.recordProbe('10.0.0.2 ELB-HealthChecker/2.0', 503)
+    lbProbe(h, '10.0.0.1 ELB-HealthChecker/2.0', 503)
+    lbProbe(h, '10.0.0.1 ELB-HealthChecker/2.0', 503)
+    lbProbe(h, '10.0.0.2 ELB-HealthChecker/2.0', 503)
     expect(h.drainStatus().drained).toBe(false)
-    h.recordProbe('10.0.0.2 ELB-HealthChecker/2.0', 503)
+    lbProbe(h, '10.0.0.2 ELB-HealthChecker/2.0', 503)
     const status = h.drainStatus()
     expect(status.drained).toBe(true)
     expect(status.probers.map((p) => p.consecutive503)).toEqual([2, 2])
@@ -237,7 +288,7 @@ describe('drain confirmation', () => {
 
   it('forgets a prober that vanished, and waitForDrain stops at maxMs', async () => {
     const h = makeHealth({ proberTtlMs: 100 })
-    h.recordProbe('gone', 200)
+    lbProbe(h, 'gone', 200)
     await h.enterMaintenance()
     const capped = await h.waitForDrain({ maxMs: 40, pollMs: 10 })
     expect(capped.drained).toBe(false)
@@ -250,15 +301,15 @@ describe('drain confirmation', () => {
   it('dates a probe by the `now` it is given', async () => {
     const h = makeHealth({ proberTtlMs: 1000 })
     const now = performance.now()
-    h.recordProbe('stale', 200, now - 5000)
-    h.recordProbe('fresh', 200, now)
+    lbProbe(h, 'stale', 200, now - 5000)
+    lbProbe(h, 'fresh', 200, now)
     await h.enterMaintenance()
     // The stale prober is no longer active, so only the fresh one holds the drain back.
     expect(h.drainStatus().probers.map((p) => p.id)).toEqual(['fresh'])
-    h.recordProbe('fresh', 503, now + 1)
-    h.recordProbe('fresh', 503, now + 2)
+    lbProbe(h, 'fresh', 503, now + 1)
+    lbProbe(h, 'fresh', 503, now + 2)
     expect(h.drainStatus().drained).toBe(true)
-    expect(() => h.recordProbe('fresh', 503, Number.NaN)).toThrow(
+    expect(() => lbProbe(h, 'fresh', 503, Number.NaN)).toThrow(
       /Expected `now` to be a number, got number NaN/,
     )
   })

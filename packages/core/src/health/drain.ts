@@ -1,12 +1,22 @@
 import { pollUntil } from '../primitives/deadline.js'
 import { optionReader } from '../primitives/options.js'
 import { describeValue } from '../sanitize.js'
+import type { ProberMatcher } from './prober-match.js'
 
-/** A client that asked for readiness: remote address plus User-Agent, e.g. one node of a load balancer. */
+/** A load balancer that asks for readiness: remote address plus User-Agent, e.g. one node of a balancer. */
 export interface Prober {
   id: string
+  /**
+   * Why it counts as a balancer: `'periodic'`, it asked at least three times at a consistent interval;
+   * `'matched'`, its User-Agent or address matched the `probers` option.
+   */
+  kind: 'periodic' | 'matched'
+  /** Its estimated check interval in ms, once it asked twice. */
+  intervalMs: number | undefined
   /** Readiness 503s answered to it in a row (any 200 resets it). */
   consecutive503: number
+  /** Whether it still holds up drain confirmation: it saw this instance healthy and fewer than the threshold 503s since. */
+  holding: boolean
   /** ISO time of its latest readiness request. */
   lastSeen: string
 }
@@ -22,8 +32,15 @@ export interface DrainStatus {
    * target it has only seen failing (HAProxy marks a server down at its first failed check after a restart).
    */
   drained: boolean
-  /** The active probers, the ones `drained` waits for. */
+  /** The active balancers, the ones `drained` waits for. */
   probers: Prober[]
+  /** Consecutive 503s each balancer must see (the `unhealthyThreshold` option). */
+  unhealthyThreshold: number
+  /**
+   * Recent identities not (yet) counted as balancers: one-off requests such as a curl, an uptime monitor
+   * or the CLI. They never hold up a drain.
+   */
+  unconfirmed: number
 }
 
 /** Options of `health.waitForDrain()`. */
@@ -50,9 +67,22 @@ interface ProberState {
   intervalMs: number | undefined
   /** Got a 200 at least once: it may be routing traffic here. */
   sawHealthy: boolean
+  /** Readiness requests seen, counted up to the periodic confirmation. */
+  probes: number
+  /** The gap before the latest request, to compare the next one with. */
+  lastGap: number
+  kind: 'periodic' | 'matched' | 'never' | undefined
 }
 
-const MAX_PROBERS = 256
+/** Identities not confirmed as balancers: a flood of unique ones is bounded here and cannot push out a balancer. */
+const MAX_UNCONFIRMED = 256
+/** Confirmed or matched balancers; far above any real fleet of balancer nodes. */
+const MAX_BALANCERS = 256
+/** Requests at a consistent interval that make an identity a periodic balancer. */
+const PERIODIC_PROBES = 3
+/** Two gaps are consistent when they differ by at most this share of the earlier one, plus the slack below. */
+const GAP_TOLERANCE = 0.5
+const GAP_SLACK_MS = 100
 /** A prober silent for this many of its own intervals has gone away (or can no longer reach us). */
 const MISSED_INTERVALS = 3
 /** Slack on top of the missed intervals, for balancers with fast checks and jitter. */
@@ -72,16 +102,27 @@ export class DrainTracker {
   readonly unhealthyThreshold: number
   readonly proberTtlMs: number
   readonly #isDraining: () => boolean
+  readonly #match: ProberMatcher | undefined
   readonly #probers = new Map<string, ProberState>()
+  readonly #candidates = new Map<string, ProberState>()
 
-  constructor(unhealthyThreshold: number, proberTtlMs: number, isDraining: () => boolean) {
+  constructor(
+    unhealthyThreshold: number,
+    proberTtlMs: number,
+    isDraining: () => boolean,
+    match?: ProberMatcher,
+  ) {
     this.unhealthyThreshold = unhealthyThreshold
     this.proberTtlMs = proberTtlMs
     this.#isDraining = isDraining
+    this.#match = match
   }
 
-  /** Counts one readiness answer. On every readiness request: updates in place, allocates only for a new prober. */
-  record(id: string, httpStatus: number, now: number): void {
+  /**
+   * Counts one readiness answer. On every readiness request: updates in place, allocates only for a new
+   * identity. `address` and `agent` are matched against the `probers` option once, when the identity is new.
+   */
+  record(id: string, httpStatus: number, now: number, address?: string, agent?: string): void {
     if (typeof id !== 'string')
       throw new TypeError(`Expected \`id\` to be a string, got ${describeValue(id)}`)
     if (!Number.isInteger(httpStatus)) {
@@ -89,18 +130,20 @@ export class DrainTracker {
     }
     if (!Number.isFinite(now))
       throw new TypeError(`Expected \`now\` to be a number, got ${describeValue(now)}`)
-    let prober = this.#probers.get(id)
-    if (prober && now - prober.lastSeen > this.proberTtlMs) prober = undefined
+    let prober = this.#probers.get(id) ?? this.#candidates.get(id)
+    if (prober && now - prober.lastSeen > this.proberTtlMs) {
+      this.#forget(id, prober)
+      prober = undefined
+    }
     if (prober) {
       const gap = now - prober.lastSeen
       // Follows a longer interval at once and a shorter one slowly, so that a balancer that slows down
       // (HAProxy's `downinter`) is not taken for gone.
       prober.intervalMs =
         prober.intervalMs === undefined || gap > prober.intervalMs ? gap : prober.intervalMs * 0.8 + gap * 0.2
+      if (prober.kind === undefined) this.#confirm(id, prober, gap)
     } else {
-      if (this.#probers.size >= MAX_PROBERS) this.#evict(now)
-      prober = { consecutive503: 0, lastSeen: now, intervalMs: undefined, sawHealthy: false }
-      this.#probers.set(id, prober)
+      prober = this.#admit(id, now, address, agent)
     }
     prober.lastSeen = now
     prober.consecutive503 = httpStatus === 503 ? prober.consecutive503 + 1 : 0
@@ -135,12 +178,23 @@ export class DrainTracker {
     active.sort((a, b) => a[1].lastSeen - b[1].lastSeen)
     const probers: Prober[] = active.map(([id, prober]) => ({
       id,
+      kind: prober.kind === 'matched' ? 'matched' : 'periodic',
+      intervalMs: prober.intervalMs === undefined ? undefined : Math.round(prober.intervalMs),
       consecutive503: prober.consecutive503,
+      holding: this.#holds(prober, now),
       // Wall time from the monotonic clock, so that record() reads one clock, not two.
       lastSeen: new Date(performance.timeOrigin + prober.lastSeen).toISOString(),
     }))
     const draining = this.#isDraining()
-    return { draining, drained: draining && !holding, probers }
+    let unconfirmed = 0
+    for (const candidate of this.#candidates.values()) if (this.#isActive(candidate, now)) unconfirmed++
+    return {
+      draining,
+      drained: draining && !holding,
+      probers,
+      unhealthyThreshold: this.unhealthyThreshold,
+      unconfirmed,
+    }
   }
 
   /** Resolves once the drain is confirmed, `maxMs` passed or `signal` aborted. Throws a `TypeError` for bad options. */
@@ -162,7 +216,12 @@ export class DrainTracker {
   }
 
   #holds(prober: ProberState, now: number): boolean {
-    return prober.sawHealthy && prober.consecutive503 < this.unhealthyThreshold && this.#isActive(prober, now)
+    return (
+      (prober.kind === 'periodic' || prober.kind === 'matched') &&
+      prober.sawHealthy &&
+      prober.consecutive503 < this.unhealthyThreshold &&
+      this.#isActive(prober, now)
+    )
   }
 
   /** Seen within `proberTtlMs`, and not silent for more than three of its own intervals. */
@@ -173,19 +232,61 @@ export class DrainTracker {
     return silent <= Math.max(MISSED_INTERVALS * prober.intervalMs, prober.intervalMs + QUIET_SLACK_MS)
   }
 
-  #evict(now: number): void {
-    for (const [id, prober] of this.#probers) {
-      if (!this.#isActive(prober, now)) this.#probers.delete(id)
+  #admit(id: string, now: number, address: string | undefined, agent: string | undefined): ProberState {
+    const kind = this.#match?.(address, agent)
+    const prober: ProberState = {
+      consecutive503: 0,
+      lastSeen: now,
+      intervalMs: undefined,
+      sawHealthy: false,
+      probes: 1,
+      lastGap: 0,
+      kind,
     }
-    if (this.#probers.size < MAX_PROBERS) return
-    let leastRecent: string | undefined
-    let oldest = Number.POSITIVE_INFINITY
-    for (const [id, prober] of this.#probers) {
-      if (prober.lastSeen < oldest) {
-        oldest = prober.lastSeen
-        leastRecent = id
+    if (kind === 'matched' && this.#room(this.#probers, MAX_BALANCERS, now)) this.#probers.set(id, prober)
+    else {
+      if (kind === 'matched') prober.kind = undefined
+      if (!this.#room(this.#candidates, MAX_UNCONFIRMED, now)) this.#dropCandidate()
+      this.#candidates.set(id, prober)
+    }
+    return prober
+  }
+
+  /** Promotes a candidate to a periodic balancer once it asked `PERIODIC_PROBES` times at a consistent interval. */
+  #confirm(id: string, prober: ProberState, gap: number): void {
+    const consistent =
+      prober.probes === 1 || Math.abs(gap - prober.lastGap) <= prober.lastGap * GAP_TOLERANCE + GAP_SLACK_MS
+    prober.lastGap = gap
+    prober.probes = consistent ? prober.probes + 1 : 2
+    if (prober.probes < PERIODIC_PROBES || !this.#room(this.#probers, MAX_BALANCERS, prober.lastSeen)) return
+    prober.kind = 'periodic'
+    this.#candidates.delete(id)
+    this.#probers.set(id, prober)
+  }
+
+  #forget(id: string, prober: ProberState): void {
+    if (prober.kind === undefined || prober.kind === 'never') this.#candidates.delete(id)
+    else this.#probers.delete(id)
+    prober.kind = undefined
+  }
+
+  /** Whether `table` has room for one more, after dropping the identities that went quiet. */
+  #room(table: Map<string, ProberState>, max: number, now: number): boolean {
+    if (table.size < max) return true
+    for (const [id, prober] of table) if (!this.#isActive(prober, now)) table.delete(id)
+    return table.size < max
+  }
+
+  /** Makes room among candidates: the oldest one seen only once, else the oldest. */
+  #dropCandidate(): void {
+    let oldest: string | undefined
+    for (const [id, prober] of this.#candidates) {
+      oldest ??= id
+      if (prober.probes === 1) {
+        oldest = id
+        break
       }
     }
-    if (leastRecent !== undefined) this.#probers.delete(leastRecent)
+    if (oldest !== undefined) this.#candidates.delete(oldest)
   }
 }

@@ -4,6 +4,7 @@ import { optionReader } from '../primitives/options.js'
 import type { RunnerDefaults } from '../runner.js'
 import type { CheckDefinition, MaintenanceStore } from '../types.js'
 import type { HealthLogger } from './log.js'
+import { createProberMatcher, type ProberMatcher, type ProberMatchOptions } from './prober-match.js'
 
 /** Options of {@link createHealth}. */
 export interface HealthOptions {
@@ -43,6 +44,12 @@ export interface HealthOptions {
    * up once it missed three of its own intervals. Keep it above the balancer's check interval. Default: 60000.
    */
   proberTtlMs?: number
+  /**
+   * Which identities are load balancers from their first readiness request (others must first probe
+   * periodically: three requests at a consistent interval). Default: the usual balancers' User-Agents
+   * (`DEFAULT_PROBER_USER_AGENTS`); `{ defaults: false }` turns them off.
+   */
+  probers?: ProberMatchOptions
   /** Receives errors thrown by event listeners and store callbacks. Default: `process.emitWarning`. */
   onError?: (error: unknown) => void
   /**
@@ -67,6 +74,7 @@ export interface HealthSettings {
   startup: 'auto' | 'manual'
   unhealthyThreshold: number
   proberTtlMs: number
+  matchProber: ProberMatcher
   onError: ErrorHandler
   logger: HealthLogger | undefined
 }
@@ -85,6 +93,7 @@ const KEYS = Object.keys({
   startup: true,
   unhealthyThreshold: true,
   proberTtlMs: true,
+  probers: true,
   onError: true,
   logger: true,
 } satisfies Record<keyof HealthOptions, true>)
@@ -113,6 +122,7 @@ export function readHealthOptions(options: HealthOptions | undefined): HealthSet
     startup: read.oneOf('startup', given.startup, ['auto', 'manual'], 'auto'),
     unhealthyThreshold: read.positiveInteger('unhealthyThreshold', given.unhealthyThreshold, 2),
     proberTtlMs: read.positiveNumber('proberTtlMs', given.proberTtlMs, 60_000),
+    matchProber: createProberMatcher(given.probers),
     onError,
     logger: readLogger(given.logger),
   }

@@ -1,6 +1,7 @@
 // The maintenance admin API: read, enter and leave maintenance with the admin token.
 import type { Health } from '../health.js'
 import { readReason } from './admin-body.js'
+import { adminLog } from './admin-log.js'
 import type { Auth } from './auth.js'
 import { json, jsonError, methodNotAllowed } from './response.js'
 import type { HealthRequest, HealthResponse } from './types.js'
@@ -19,7 +20,15 @@ export function createAdminRoute(
     if (!auth.enabled) return jsonError(404, 'Not found')
     const method = upperCase(request.method)
     if (method !== 'GET' && method !== 'PUT' && method !== 'DELETE') return methodNotAllowed(ADMIN_METHODS)
-    if (!auth.isAuthorized(request)) {
+    const allowed = auth.check(request, performance.now(), true)
+    if (typeof allowed === 'number') {
+      return json(
+        429,
+        { status: 429, error: 'Too many failed authentication attempts' },
+        { 'retry-after': String(Math.ceil(allowed / 1000)) },
+      )
+    }
+    if (!allowed) {
       return json(
         401,
         { status: 401, error: 'A valid Bearer token is required' },
@@ -36,9 +45,15 @@ export function createAdminRoute(
         return jsonError(parsed.status, parsed.error)
       }
       await health.enterMaintenance(parsed.reason)
+      adminLog(
+        `maintenance on requested by ${source(request)}${parsed.reason ? ` (reason: ${JSON.stringify(parsed.reason)})` : ''}`,
+      )
     } else if (method === 'DELETE') {
       await health.leaveMaintenance()
+      adminLog(`maintenance off requested by ${source(request)}`)
     }
     return json(200, health.maintenanceStatus())
   }
 }
+
+const source = (request: HealthRequest): string => request.remoteAddress ?? 'an unknown address'

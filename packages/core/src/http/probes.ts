@@ -54,7 +54,12 @@ export function createProbeRoutes({
     report: HealthReport,
     now: number,
   ): HealthResponse => {
-    if (route === 'ready') health.recordProbe(proberId(request), report.httpStatus, now)
+    if (route === 'ready') {
+      // proberId() leaves the request's address and agent in lastProber: no second header lookup.
+      const id = proberId(request)
+      const last = lastProber as NonNullable<typeof lastProber>
+      health.recordProbe(id, report.httpStatus, now, last.address, last.agent)
+    }
     const detailed = details === 'always' || (details === 'authorized' && isAuthorized(request))
     return render(report, detailed, head)
   }

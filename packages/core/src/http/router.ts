@@ -8,12 +8,32 @@ import { stripOrigin } from './url.js'
 /** Answers a request under the mount path; `undefined` for any other path, so the caller can pass it on. */
 export type Router = (request: HealthRequest) => RouteAnswer | undefined
 
+/** `'all'`: every route; `'admin'`: only the admin API (a private listener), 404 for the probe routes. */
+export type RouterMode = 'all' | 'admin'
+
 const CHECKS = '/checks/'
 
-export function createRouter(path: string, { probe, oneCheck }: ProbeRoutes, admin: AdminRoute): Router {
+export function createRouter(
+  path: string,
+  { probe, oneCheck }: ProbeRoutes,
+  admin: AdminRoute | undefined,
+  mode: RouterMode = 'all',
+): Router {
   const prefix = path === '/' ? '' : path
+  const notFound = jsonError(404, 'Not found')
   return (request) => {
     const url = typeof request.url === 'string' ? request.url : ''
+    if (mode === 'admin') {
+      const queryAt = url.indexOf('?')
+      const pathname = stripOrigin(queryAt === -1 ? url : url.slice(0, queryAt))
+      if (
+        admin !== undefined &&
+        (pathname === `${prefix}/maintenance` || pathname === `${prefix}/maintenance/`)
+      ) {
+        return admin(request)
+      }
+      return notFound
+    }
     // What load balancers ask for, answered without taking the target apart.
     if (url === path) return probe(request, 'ready', '')
     const queryAt = url.indexOf('?')
@@ -32,7 +52,8 @@ export function createRouter(path: string, { probe, oneCheck }: ProbeRoutes, adm
       case '/startup':
         return probe(request, 'startup', query)
       case '/maintenance':
-        return admin(request)
+        // Served on a separate listener: here the admin API does not exist, whatever the method.
+        return admin === undefined ? notFound : admin(request)
     }
     if (sub.startsWith(CHECKS) && sub.length > CHECKS.length && sub.indexOf('/', CHECKS.length) === -1) {
       return oneCheck(request, sub.slice(CHECKS.length))
