@@ -5,7 +5,12 @@ import {
   type WaitForDrainOptions,
 } from './health/drain.js'
 import { Evaluator } from './health/evaluator.js'
-import { type CheckChangeEvent, HealthEvents, type StatusChangeEvent } from './health/events.js'
+import {
+  type CheckChangeEvent,
+  HealthEvents,
+  type LifecycleChangeEvent,
+  type StatusChangeEvent,
+} from './health/events.js'
 import { MaintenanceSwitch } from './health/maintenance-switch.js'
 import { type HealthOptions, readHealthOptions } from './health/options.js'
 import { lifecycleState, Registry } from './health/registry.js'
@@ -24,7 +29,7 @@ import type {
 
 export { aggregateStatus } from './health/aggregate.js'
 export type { DrainStatus, DrainWaitResult, Prober, WaitForDrainOptions } from './health/drain.js'
-export type { CheckChangeEvent, StatusChangeEvent } from './health/events.js'
+export type { CheckChangeEvent, LifecycleChangeEvent, StatusChangeEvent } from './health/events.js'
 export type { HealthOptions } from './health/options.js'
 
 export interface MaintenanceStatus extends MaintenanceState, DrainStatus {}
@@ -56,6 +61,7 @@ export class Health {
   readonly #evaluator: Evaluator
   // Built once: the events call it on every change while someone listens for status changes.
   readonly #readyStatus = (): Status => this.#evaluator.readyStatus()
+  readonly #lifecycleEvent = (): LifecycleChangeEvent => ({ state: this.state, maintenance: this.maintenance })
 
   constructor(options?: HealthOptions) {
     const settings = readHealthOptions(options)
@@ -75,7 +81,10 @@ export class Health {
       names.add(name)
     }
     this.#events = new HealthEvents(settings.onError)
-    this.#registry = new Registry(() => this.#events.readinessChanged(this.#readyStatus))
+    this.#registry = new Registry(() => {
+      this.#events.lifecycleChanged(this.#lifecycleEvent)
+      this.#events.readinessChanged(this.#readyStatus)
+    })
     this.#maintenance = new MaintenanceSwitch(settings.maintenance, () => this.#registry.changed())
     this.#evaluator = new Evaluator(this.#registry, this.#maintenance, settings.startup)
     this.#drain = new DrainTracker(this.unhealthyThreshold, this.proberTtlMs, () => this.#isDraining())
@@ -164,7 +173,21 @@ export class Health {
   }
   /** Subscribes to changes of the aggregate readiness status (from cached results and maintenance). */
   onStatusChange(listener: (event: StatusChangeEvent) => void): () => void {
-    return this.#events.status.add(listener)
+    return this.#events.addStatusListener(listener, this.#readyStatus)
+  }
+  /** Subscribes to lifecycle changes: maintenance on/off, startup completed, draining, checks added or removed. */
+  onLifecycleChange(listener: (event: LifecycleChangeEvent) => void): () => void {
+    return this.#events.lifecycle.add(listener)
+  }
+
+  /**
+   * The status of a probe or of one check from the latest results, without running anything (a check that
+   * never ran is left out; an unknown check name is `undefined`). For event listeners, which must not run checks.
+   */
+  latestStatus(probe: Probe): Status
+  latestStatus(probe: 'check', name: string): Status | undefined
+  latestStatus(probe: Probe | 'check', name?: string): Status | undefined {
+    return this.#evaluator.latestStatus(probe, name)
   }
 
   /** Counts a readiness answer for drain confirmation (the handler passes the prober's address and User-Agent). */

@@ -11,6 +11,7 @@ export type { DetailsMode, HandlerOptions, HealthHandler } from './handler.js'
 export { createHandler } from './handler.js'
 export type {
   CheckChangeEvent,
+  LifecycleChangeEvent,
   DrainStatus,
   DrainWaitResult,
   HealthOptions,
