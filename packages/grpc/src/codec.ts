@@ -32,8 +32,13 @@ function readVarint(buffer: Buffer, offset: number): [value: number, next: numbe
   }
 }
 
+/** A decoded HealthCheckRequest (an object: grpc-js treats a falsy request, such as `""`, as none). */
+export interface HealthRequest {
+  service: string
+}
+
 /** HealthCheckRequest: `string service = 1`; unknown fields are skipped, as protobuf requires. */
-function decodeRequest(buffer: Buffer): string {
+function decodeRequest(buffer: Buffer): HealthRequest {
   let service = ''
   let at = 0
   while (at < buffer.length) {
@@ -50,7 +55,7 @@ function decodeRequest(buffer: Buffer): string {
       if (tag >>> 3 === 1) service = buffer.toString('utf8', start, at)
     } else throw new RangeError(`unsupported wire type ${wireType}`)
   }
-  return service
+  return { service }
 }
 
 function decodeResponse(buffer: Buffer): { status: number } {
@@ -81,7 +86,7 @@ function encodeList(statuses: ReadonlyMap<string, ServingStatus>): Buffer {
   return Buffer.concat(parts)
 }
 
-const encodeRequest = (service: string): Buffer =>
+const encodeRequest = ({ service }: HealthRequest): Buffer =>
   service === '' ? Buffer.alloc(0) : Buffer.concat(lengthPrefixed(0x0a, Buffer.from(service, 'utf8')))
 
 const identity = <T>(value: T): T => value
@@ -111,7 +116,7 @@ export const healthServiceDefinition = {
     requestStream: false,
     responseStream: false,
     requestSerialize: () => Buffer.alloc(0),
-    requestDeserialize: () => undefined,
+    requestDeserialize: () => ({}),
     responseSerialize: encodeList,
     responseDeserialize: identity,
   },

@@ -7,9 +7,10 @@ import type {
 } from '@grpc/grpc-js'
 import type { Health, HealthReport, Probe, Status } from '@healthgate/core'
 import { optionReader } from '@healthgate/core/primitives'
-import { healthServiceDefinition, ServingStatus } from './codec.js'
+import { type HealthRequest, healthServiceDefinition, ServingStatus } from './codec.js'
 import { WatchHub } from './watch.js'
 
+export type { HealthRequest } from './codec.js'
 export { healthServiceDefinition, ServingStatus } from './codec.js'
 
 export interface GrpcHealthOptions {
@@ -36,6 +37,10 @@ const UNAVAILABLE = 14
 
 const servingOf = (status: Status): ServingStatus =>
   status === 'fail' ? ServingStatus.NOT_SERVING : ServingStatus.SERVING
+
+/** A check's own service answers its own result: a failing non-critical check is NOT_SERVING, not `warn`. */
+const servingOfReport = (report: HealthReport, probe: Probe | 'check'): ServingStatus =>
+  servingOf(probe === 'check' ? (report.checks[0]?.status ?? report.status) : report.status)
 
 /**
  * The prober behind a call, as the HTTP handler counts it for drain confirmation: its address without the
@@ -89,8 +94,8 @@ export function addHealthService(
     if (probe !== undefined) await evaluate(service, probe)
   })
 
-  const check = (call: ServerUnaryCall<string, ServingStatus>, callback: sendUnaryData<ServingStatus>) => {
-    const service = call.request
+  const check = (call: ServerUnaryCall<HealthRequest, ServingStatus>, callback: sendUnaryData<ServingStatus>) => {
+    const service = call.request.service
     const probe = probeOf(service)
     if (probe === undefined) {
       callback({ code: NOT_FOUND, details: 'unknown service' })
@@ -98,7 +103,7 @@ export function addHealthService(
     }
     const answer = (report: HealthReport, now: number) => {
       if (probe === 'ready') health.recordProbe(proberIdOf(call), report.httpStatus, now)
-      callback(null, servingOf(report.status))
+      callback(null, servingOfReport(report, probe))
     }
     if (probe !== 'check') {
       const now = performance.now()
@@ -115,14 +120,14 @@ export function addHealthService(
   const list = (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<Map<string, ServingStatus>>) => {
     const services = ['', liveness, startup, ...(checks ? health.checkNames : [])]
     Promise.all(services.map((service) => evaluate(service, probeOf(service) as Probe | 'check'))).then(
-      (reports) => callback(null, new Map(services.map((s, i) => [s, servingOf((reports[i] as HealthReport).status)]))),
+      (reports) => callback(null, new Map(services.map((s, i) => [s, servingOfReport(reports[i] as HealthReport, probeOf(s) as Probe | 'check')]))),
       () => callback({ code: UNAVAILABLE, details: 'health unavailable' }),
     )
   }
 
   const implementation: UntypedServiceImplementation = {
     Check: check,
-    Watch: (call: ServerWritableStream<string, ServingStatus>) => hub.add(call),
+    Watch: (call: ServerWritableStream<HealthRequest, ServingStatus>) => hub.add(call),
     List: list,
   }
   server.addService(healthServiceDefinition, implementation)

@@ -1,8 +1,8 @@
 import type { ServerWritableStream } from '@grpc/grpc-js'
 import type { Health } from '@healthgate/core'
-import { ServingStatus } from './codec.js'
+import { type HealthRequest, ServingStatus } from './codec.js'
 
-export type WatchCall = ServerWritableStream<string, ServingStatus>
+export type WatchCall = ServerWritableStream<HealthRequest, ServingStatus>
 
 interface Watched {
   streams: Set<WatchCall>
@@ -38,7 +38,7 @@ export class WatchHub {
   }
 
   add(call: WatchCall): void {
-    const service = call.request
+    const service = call.request.service
     let watched = this.#watched.get(service)
     if (watched === undefined) {
       watched = { streams: new Set(), status: undefined }
@@ -105,6 +105,12 @@ export class WatchHub {
       if (watched.status === undefined) continue
       const status = this.#statusOf(service)
       if (status === watched.status) continue
+      if (watched.status === ServingStatus.SERVICE_UNKNOWN) {
+        // A check added under this name: its first result comes from one evaluation, as for a new name.
+        watched.status = undefined
+        this.#start(service, watched)
+        continue
+      }
       watched.status = status
       for (const call of watched.streams) call.write(status)
     }
