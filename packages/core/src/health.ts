@@ -61,7 +61,10 @@ export class Health {
   readonly #evaluator: Evaluator
   // Built once: the events call it on every change while someone listens for status changes.
   readonly #readyStatus = (): Status => this.#evaluator.readyStatus()
-  readonly #lifecycleEvent = (): LifecycleChangeEvent => ({ state: this.state, maintenance: this.maintenance })
+  readonly #lifecycleEvent = (): LifecycleChangeEvent => ({
+    state: this.state,
+    maintenance: this.maintenance,
+  })
 
   constructor(options?: HealthOptions) {
     const settings = readHealthOptions(options)

@@ -11,10 +11,10 @@ export type { DetailsMode, HandlerOptions, HealthHandler } from './handler.js'
 export { createHandler } from './handler.js'
 export type {
   CheckChangeEvent,
-  LifecycleChangeEvent,
   DrainStatus,
   DrainWaitResult,
   HealthOptions,
+  LifecycleChangeEvent,
   MaintenanceStatus,
   Prober,
   StatusChangeEvent,

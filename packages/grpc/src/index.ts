@@ -1,8 +1,8 @@
 import type {
-  sendUnaryData,
   Server,
   ServerUnaryCall,
   ServerWritableStream,
+  sendUnaryData,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js'
 import type { Health, HealthReport, Probe, Status } from '@healthgate/core'
@@ -94,7 +94,10 @@ export function addHealthService(
     if (probe !== undefined) await evaluate(service, probe)
   })
 
-  const check = (call: ServerUnaryCall<HealthRequest, ServingStatus>, callback: sendUnaryData<ServingStatus>) => {
+  const check = (
+    call: ServerUnaryCall<HealthRequest, ServingStatus>,
+    callback: sendUnaryData<ServingStatus>,
+  ) => {
     const service = call.request.service
     const probe = probeOf(service)
     if (probe === undefined) {
@@ -117,10 +120,22 @@ export function addHealthService(
     )
   }
 
-  const list = (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<Map<string, ServingStatus>>) => {
+  const list = (
+    _call: ServerUnaryCall<unknown, unknown>,
+    callback: sendUnaryData<Map<string, ServingStatus>>,
+  ) => {
     const services = ['', liveness, startup, ...(checks ? health.checkNames : [])]
     Promise.all(services.map((service) => evaluate(service, probeOf(service) as Probe | 'check'))).then(
-      (reports) => callback(null, new Map(services.map((s, i) => [s, servingOfReport(reports[i] as HealthReport, probeOf(s) as Probe | 'check')]))),
+      (reports) =>
+        callback(
+          null,
+          new Map(
+            services.map((s, i) => [
+              s,
+              servingOfReport(reports[i] as HealthReport, probeOf(s) as Probe | 'check'),
+            ]),
+          ),
+        ),
       () => callback({ code: UNAVAILABLE, details: 'health unavailable' }),
     )
   }

@@ -23,13 +23,25 @@ export interface Watcher {
 }
 
 interface RawClient extends grpc.Client {
-  Check(request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<{ status: Serving }>): void
-  List(request: object, callback: grpc.requestCallback<{ statuses: Record<string, { status: Serving }> }>): void
+  Check(
+    request: object,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<{ status: Serving }>,
+  ): void
+  List(
+    request: object,
+    callback: grpc.requestCallback<{ statuses: Record<string, { status: Serving }> }>,
+  ): void
   Watch(request: object): grpc.ClientReadableStream<{ status: Serving }>
 }
 
 export function connect(port: number, options?: grpc.ClientOptions): HealthStub {
-  const client = new HealthClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), options) as unknown as RawClient
+  const client = new HealthClient(
+    `127.0.0.1:${port}`,
+    grpc.credentials.createInsecure(),
+    options,
+  ) as unknown as RawClient
   return {
     check: (name, { deadlineMs = 5000, userAgent } = {}) =>
       new Promise((resolve, reject) => {
