@@ -169,19 +169,22 @@ const readShutdown = optionReader('shutdownGrpcServer')
  * ends the Watch streams, then `server.tryShutdown()`, and `forceShutdown()` after `timeoutMs`.
  * Resolves `true` when it had to force.
  */
-export async function shutdownGrpcServer(
+export function shutdownGrpcServer(
   server: Pick<Server, 'tryShutdown' | 'forceShutdown'>,
   options?: ShutdownGrpcServerOptions,
 ): Promise<boolean> {
+  // Validated synchronously, so that a bad option throws where the shutdown is installed.
   const given = readShutdown.object(options, ['service', 'timeoutMs']) as ShutdownGrpcServerOptions
   const timeoutMs = readShutdown.positiveNumber('timeoutMs', given.timeoutMs, 10_000)
   given.service?.close()
-  let timer: NodeJS.Timeout | undefined
-  const forced = await new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(true), timeoutMs)
-    server.tryShutdown(() => resolve(false))
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown()
+      resolve(true)
+    }, timeoutMs)
+    server.tryShutdown(() => {
+      clearTimeout(timer)
+      resolve(false)
+    })
   })
-  clearTimeout(timer)
-  if (forced) server.forceShutdown()
-  return forced
 }
