@@ -94,6 +94,18 @@ export function addHealthService(
     if (probe !== undefined) await evaluate(service, probe)
   })
 
+  // Consecutive Checks from one prober (nearly all of them under load) reuse its id instead of parsing it again.
+  let lastProber: { peer: string; agent: unknown; id: string } | undefined
+  const proberOf = (call: ServerUnaryCall<HealthRequest, ServingStatus>): string => {
+    const peer = call.getPeer()
+    const agent = call.metadata.get('user-agent')[0]
+    const last = lastProber
+    if (last !== undefined && last.peer === peer && last.agent === agent) return last.id
+    const id = proberIdOf(call)
+    lastProber = { peer, agent, id }
+    return id
+  }
+
   const check = (
     call: ServerUnaryCall<HealthRequest, ServingStatus>,
     callback: sendUnaryData<ServingStatus>,
@@ -105,7 +117,7 @@ export function addHealthService(
       return
     }
     const answer = (report: HealthReport, now: number) => {
-      if (probe === 'ready') health.recordProbe(proberIdOf(call), report.httpStatus, now)
+      if (probe === 'ready') health.recordProbe(proberOf(call), report.httpStatus, now)
       callback(null, servingOfReport(report, probe))
     }
     if (probe !== 'check') {
