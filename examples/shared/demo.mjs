@@ -25,12 +25,33 @@ export async function startDemo({ id, packageUrl, serve }, env = process.env) {
     throw error
   }
 
+  // GRPC_PORT set: grpc.health.v1 on that port too, over the same health (see examples/shared/grpc.mjs).
+  let grpc
+  if (env.GRPC_PORT) {
+    try {
+      const { startGrpcHealth } = await import('./grpc.mjs')
+      grpc = await startGrpcHealth(health, { port: Number(env.GRPC_PORT), host })
+    } catch (error) {
+      await app.stop()
+      await health.close()
+      await closeClients()
+      throw error
+    }
+  }
+
   const close = async () => {
-    await app.stop()
+    await Promise.all([app.stop(), grpc?.stop()])
     await health.close()
     await closeClients()
   }
-  return { server: app.server, health, url: baseUrl(app.server.address()), adminToken, close }
+  return {
+    server: app.server,
+    health,
+    url: baseUrl(app.server.address()),
+    grpcPort: grpc?.port,
+    adminToken,
+    close,
+  }
 }
 
 /**
@@ -57,6 +78,7 @@ export async function runDemo(label, createDemo) {
   }
 
   console.log(`healthgate ${label} demo listening on ${demo.url}`)
+  if (demo.grpcPort !== undefined) console.log(`grpc.health.v1 on port ${demo.grpcPort}`)
   console.log(`Try:\n${usage(demo.url, demo)}`)
 
   installShutdown(demo.health, {
