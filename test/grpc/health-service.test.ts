@@ -104,6 +104,24 @@ describe('Check', () => {
     }
   })
 
+  test('unavailableFor: a matching prober gets NOT_SERVING as the status UNAVAILABLE (ALB judges codes only)', async () => {
+    const health = createHealth()
+    cleanups.push(() => health.close())
+    const grpcServer = await startGrpc(health, { unavailableFor: /^ELB-HealthChecker\// })
+    cleanups.push(() => stopGrpc(grpcServer))
+    const alb = connect(grpcServer.port, 'ELB-HealthChecker/2.0')
+    const kubelet = connect(grpcServer.port, 'kube-probe/1.30')
+    cleanups.push(
+      () => alb.close(),
+      () => kubelet.close(),
+    )
+    expect(await alb.check('')).toBe('SERVING')
+    await health.enterMaintenance()
+    const error = await alb.check('').catch((e: unknown) => e)
+    expect(isGrpcError(error, grpc.status.UNAVAILABLE)).toBe(true)
+    expect(await kubelet.check('')).toBe('NOT_SERVING')
+  })
+
   test('List answers every service name', async () => {
     const { client, health } = await start({ checks: [flaky] })
     await health.enterMaintenance('deploy')
@@ -154,12 +172,14 @@ describe('Watch', () => {
 
 describe('drain', () => {
   test('`maintenance on --wait` confirms the drain of a periodic gRPC prober', async () => {
-    const { client, http } = await start({ unhealthyThreshold: 3 })
+    const { grpcServer, http } = await start({ unhealthyThreshold: 3 })
+    const client = connect(grpcServer.port, 'GRPC-Prober/1.0')
+    cleanups.push(() => client.close())
     const seen: Serving[] = []
     let stopped = false
     const prober = (async () => {
       while (!stopped) {
-        seen.push(await client.check('', { userAgent: 'GRPC-Prober/1.0' }))
+        seen.push(await client.check(''))
         await sleep(40)
       }
     })()
@@ -212,11 +232,11 @@ describe('drain', () => {
         await shutdownGrpcServer(grpcServer.server, { service: grpcServer.service, timeoutMs: 2000 })
       },
     })
-    expect(await client.check('', { userAgent: 'grpc-lb' })).toBe('SERVING')
+    expect(await client.check('')).toBe('SERVING')
     const done = shutdown.shutdown('test')
     const statuses: Serving[] = []
     while (statuses.length < 2) {
-      statuses.push(await client.check('', { userAgent: 'grpc-lb' }))
+      statuses.push(await client.check(''))
       await sleep(20)
     }
     expect(statuses).toEqual(['NOT_SERVING', 'NOT_SERVING'])

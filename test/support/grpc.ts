@@ -10,7 +10,7 @@ const HealthClient = grpc.makeGenericClientConstructor(service, 'Health')
 export type Serving = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN'
 
 export interface HealthStub {
-  check(service: string, options?: { deadlineMs?: number; userAgent?: string }): Promise<Serving>
+  check(service: string, options?: { deadlineMs?: number }): Promise<Serving>
   list(): Promise<Record<string, Serving>>
   watch(service: string): Watcher
   close(): void
@@ -36,17 +36,18 @@ interface RawClient extends grpc.Client {
   Watch(request: object): grpc.ClientReadableStream<{ status: Serving }>
 }
 
-export function connect(port: number, options?: grpc.ClientOptions): HealthStub {
+/** A client; `userAgent` goes first in its `user-agent` (grpc-js sets that header itself, from the channel). */
+export function connect(port: number, userAgent?: string): HealthStub {
+  const options: grpc.ClientOptions = userAgent ? { 'grpc.primary_user_agent': userAgent } : {}
   const client = new HealthClient(
     `127.0.0.1:${port}`,
     grpc.credentials.createInsecure(),
     options,
   ) as unknown as RawClient
   return {
-    check: (name, { deadlineMs = 5000, userAgent } = {}) =>
+    check: (name, { deadlineMs = 5000 } = {}) =>
       new Promise((resolve, reject) => {
         const metadata = new grpc.Metadata()
-        if (userAgent) metadata.set('user-agent', userAgent)
         client.Check({ service: name }, metadata, { deadline: Date.now() + deadlineMs }, (error, response) =>
           error ? reject(error) : resolve((response as { status: Serving }).status),
         )

@@ -20,6 +20,11 @@ export interface GrpcHealthOptions {
   startup?: string
   /** Whether each check's name is a service answering that check alone. Default: `true`. */
   checks?: boolean
+  /**
+   * Probers whose `user-agent` matches get `NOT_SERVING` as the gRPC status `UNAVAILABLE` instead of an OK
+   * answer: AWS ALB gRPC health checks judge the status code only, never the body. Default: none.
+   */
+  unavailableFor?: RegExp
 }
 
 export interface GrpcHealthService {
@@ -30,7 +35,7 @@ export interface GrpcHealthService {
 }
 
 const read = optionReader('addHealthService')
-const OPTION_KEYS = ['liveness', 'startup', 'checks']
+const OPTION_KEYS = ['liveness', 'startup', 'checks', 'unavailableFor']
 // gRPC status codes (grpc-js `status`), inlined so that this module only imports types from the peer.
 const NOT_FOUND = 5
 const UNAVAILABLE = 14
@@ -68,6 +73,10 @@ export function addHealthService(
   const liveness = read.string('liveness', given.liveness) ?? 'liveness'
   const startup = read.string('startup', given.startup) ?? 'startup'
   const checks = read.boolean('checks', given.checks, true)
+  const unavailableFor = given.unavailableFor
+  if (unavailableFor !== undefined && !(unavailableFor instanceof RegExp)) {
+    read.fail('unavailableFor', 'a RegExp', unavailableFor)
+  }
   if (liveness === '' || startup === '' || liveness === startup) {
     read.fail('liveness', 'a non-empty name other than `startup` and other than "" (readiness)', liveness)
   }
@@ -118,7 +127,15 @@ export function addHealthService(
     }
     const answer = (report: HealthReport, now: number) => {
       if (probe === 'ready') health.recordProbe(proberOf(call), report.httpStatus, now)
-      callback(null, servingOfReport(report, probe))
+      const serving = servingOfReport(report, probe)
+      if (serving === ServingStatus.NOT_SERVING && unavailableFor !== undefined) {
+        const agent = call.metadata.get('user-agent')[0]
+        if (typeof agent === 'string' && unavailableFor.test(agent)) {
+          callback({ code: UNAVAILABLE, details: 'NOT_SERVING' })
+          return
+        }
+      }
+      callback(null, serving)
     }
     if (probe !== 'check') {
       const now = performance.now()
