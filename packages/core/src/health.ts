@@ -178,7 +178,10 @@ export class Health {
   onStatusChange(listener: (event: StatusChangeEvent) => void): () => void {
     return this.#events.addStatusListener(listener, this.#readyStatus)
   }
-  /** Subscribes to lifecycle changes: maintenance on/off, startup completed, draining, checks added or removed. */
+  /**
+   * Subscribes to lifecycle changes: maintenance on/off, startup completed, draining, checks added or removed.
+   * One change may be reported more than once (compare with the previous event when that matters).
+   */
   onLifecycleChange(listener: (event: LifecycleChangeEvent) => void): () => void {
     return this.#events.lifecycle.add(listener)
   }
