@@ -56,8 +56,24 @@ export async function startDemo({ id, packageUrl, serve }, env = process.env) {
     throw error
   }
 
+  // GRPC_PORT set: grpc.health.v1 on that port too, over the same health (see examples/shared/grpc.mjs).
+  let grpc
+  if (env.GRPC_PORT) {
+    try {
+      const { startGrpcHealth } = await import('./grpc.mjs')
+      grpc = await startGrpcHealth(health, { port: Number(env.GRPC_PORT), host })
+    } catch (error) {
+      await app.stop()
+      admin?.close()
+      stopMetrics()
+      await health.close()
+      await closeClients()
+      throw error
+    }
+  }
+
   const close = async () => {
-    await app.stop()
+    await Promise.all([app.stop(), grpc?.stop()])
     stopMetrics()
     if (admin) {
       const closed = new Promise((resolve) => admin.close(resolve))
@@ -69,7 +85,7 @@ export async function startDemo({ id, packageUrl, serve }, env = process.env) {
   }
   const url = baseUrl(app.server.address())
   const adminUrl = admin ? baseUrl(admin.address()) : url
-  return { server: app.server, health, url, adminUrl, adminToken, close }
+  return { server: app.server, health, url, adminUrl, grpcPort: grpc?.port, adminToken, close }
 }
 
 /**
@@ -97,6 +113,7 @@ export async function runDemo(label, createDemo) {
 
   console.log(`healthgate ${label} demo listening on ${demo.url}`)
   if (demo.adminUrl !== demo.url) console.log(`admin API on ${demo.adminUrl}/health/maintenance only`)
+  if (demo.grpcPort !== undefined) console.log(`grpc.health.v1 on port ${demo.grpcPort}`)
   console.log(`Try:\n${usage(demo.url, demo)}`)
 
   installShutdown(demo.health, {

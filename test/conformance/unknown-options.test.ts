@@ -20,6 +20,7 @@ import {
 import { healthRouter } from '@healthgate/express'
 import { createFailover, serveActive } from '@healthgate/failover'
 import healthgate from '@healthgate/fastify'
+import { addHealthService, shutdownGrpcServer } from '@healthgate/grpc'
 import { otelMetrics } from '@healthgate/otel'
 import { pgCheck } from '@healthgate/pg'
 import { healthMetrics } from '@healthgate/prometheus'
@@ -63,6 +64,18 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
   ['healthRouter', () => healthRouter(health, { detail: 'always' } as never), 'detail', 'details'],
   ['installShutdown', () => installShutdown(health, { maxDrain: 5 } as never), 'maxDrain', 'maxDrainMs'],
   ['fileMaintenance', () => fileMaintenance({ path: '/tmp/x', pollMS: 5 } as never), 'pollMS', 'pollMs'],
+  [
+    'addHealthService',
+    () => addHealthService({ addService: () => {} }, health, { livenes: 'live' } as never),
+    'livenes',
+    'liveness',
+  ],
+  [
+    'shutdownGrpcServer',
+    () => shutdownGrpcServer({ tryShutdown: () => {}, forceShutdown: () => {} }, { timeout: 5 } as never),
+    'timeout',
+    'timeoutMs',
+  ],
   ['memoryMaintenance', () => memoryMaintenance({ onErorr: () => {} } as never), 'onErorr', 'onError'],
   ['memoryCheck', () => memoryCheck({ heapWarnRation: 0.5 } as never), 'heapWarnRation', 'heapWarnRatio'],
   ['eventLoopCheck', () => eventLoopCheck({ maxDelayP99: 100 } as never), 'maxDelayP99', 'maxDelayP99Ms'],

@@ -10,6 +10,7 @@ import {
   type CheckRunEvent,
   type DrainEvent,
   HealthEvents,
+  type LifecycleChangeEvent,
   type MaintenanceChangeEvent,
   type ShutdownStepEvent,
   type StatusChangeEvent,
@@ -38,6 +39,7 @@ export type {
   CheckChangeEvent,
   CheckRunEvent,
   DrainEvent,
+  LifecycleChangeEvent,
   MaintenanceChangeEvent,
   ShutdownStepEvent,
   StatusChangeEvent,
@@ -82,6 +84,10 @@ export class Health {
   #unsubscribeLog: () => void
   #maintenanceOn = false
   #drainPhase: 'none' | 'draining' | 'confirmed' = 'none'
+  readonly #lifecycleEvent = (): LifecycleChangeEvent => ({
+    state: this.state,
+    maintenance: this.maintenance,
+  })
 
   constructor(options?: HealthOptions) {
     const settings = readHealthOptions(options)
@@ -104,6 +110,7 @@ export class Health {
     this.#logs = settings.logger !== undefined
     this.#unsubscribeLog = subscribeLogger(this.#events, settings.logger)
     this.#registry = new Registry(() => {
+      this.#events.lifecycleChanged(this.#lifecycleEvent)
       this.#events.readinessChanged(this.#readyStatus)
       this.#drainChanged()
     })
@@ -207,7 +214,24 @@ export class Health {
   }
   /** Subscribes to changes of the aggregate readiness status (from cached results and maintenance). */
   onStatusChange(listener: (event: StatusChangeEvent) => void): () => void {
-    return this.#events.status.add(listener)
+    return this.#events.addStatusListener(listener, this.#readyStatus)
+  }
+  /**
+   * Subscribes to lifecycle changes: maintenance on/off, startup completed, draining, checks added or removed.
+   * One change may be reported more than once (compare with the previous event when that matters).
+   */
+  onLifecycleChange(listener: (event: LifecycleChangeEvent) => void): () => void {
+    return this.#events.lifecycle.add(listener)
+  }
+
+  /**
+   * The status of a probe or of one check from the latest results, without running anything (a check that
+   * never ran is left out; an unknown check name is `undefined`). For event listeners, which must not run checks.
+   */
+  latestStatus(probe: Probe): Status
+  latestStatus(probe: 'check', name: string): Status | undefined
+  latestStatus(probe: Probe | 'check', name?: string): Status | undefined {
+    return this.#evaluator.latestStatus(probe, name)
   }
 
   /** Subscribes to every result a check reports, changed or not (run counters, duration histograms). */

@@ -19,6 +19,7 @@ export type {
   DrainWaitResult,
   HealthLogger,
   HealthOptions,
+  LifecycleChangeEvent,
   MaintenanceChangeEvent,
   MaintenanceStatus,
   Prober,

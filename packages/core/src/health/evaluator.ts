@@ -55,7 +55,18 @@ export class Evaluator {
 
   /** Readiness from the latest results, without running anything (for status-change events). */
   readyStatus(): Status {
-    return toReport('ready', this.#registry.latestReady(), this.#registry, this.#maintenance.read()).status
+    return toReport('ready', this.#registry.latest('ready'), this.#registry, this.#maintenance.read()).status
+  }
+
+  /** A probe's or one check's status from the latest results, without running anything. */
+  latestStatus(probe: Probe | 'check', name?: string): Status | undefined {
+    if (probe === 'check') {
+      const runner = name === undefined ? undefined : this.#registry.get(name)
+      if (!runner) return undefined
+      return runner.latest?.status ?? 'fail'
+    }
+    const results = probe === 'startup' ? [] : this.#registry.latest(probe)
+    return toReport(probe, results, this.#registry, this.#maintenance.read()).status
   }
 
   clear(): void {

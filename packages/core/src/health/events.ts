@@ -1,5 +1,5 @@
 import { type ErrorHandler, Listeners } from '../primitives/listeners.js'
-import type { CheckResult, Status } from '../types.js'
+import type { CheckResult, LifecycleState, MaintenanceState, Status } from '../types.js'
 
 /** Emitted when a check's reported status changes. */
 export interface CheckChangeEvent {
@@ -47,6 +47,12 @@ export interface ShutdownStepEvent {
   code?: number
 }
 
+/** The lifecycle changed: maintenance entered or left, startup completed, draining began, a check was added or removed. */
+export interface LifecycleChangeEvent {
+  state: LifecycleState
+  maintenance: MaintenanceState
+}
+
 /**
  * The one event source of a health: check results and status changes, readiness, maintenance, drain and
  * shutdown. Logs and metrics subscribe here; none of them runs a check or polls. A throwing listener never
@@ -59,6 +65,7 @@ export class HealthEvents {
   readonly maintenance: Listeners<MaintenanceChangeEvent>
   readonly drain: Listeners<DrainEvent>
   readonly shutdown: Listeners<ShutdownStepEvent>
+  readonly lifecycle: Listeners<LifecycleChangeEvent>
   #lastReady: Status | undefined
 
   constructor(onError: ErrorHandler) {
@@ -68,6 +75,21 @@ export class HealthEvents {
     this.maintenance = new Listeners(onError)
     this.drain = new Listeners(onError)
     this.shutdown = new Listeners(onError)
+    this.lifecycle = new Listeners(onError)
+  }
+
+  /**
+   * Adds a readiness listener. The first one primes the last known status: while nobody listened it was not
+   * tracked, and a stale value would hide the next change (or report one that did not happen).
+   */
+  addStatusListener(listener: (event: StatusChangeEvent) => void, readyStatus: () => Status): () => void {
+    if (this.status.size === 0) this.#lastReady = readyStatus()
+    return this.status.add(listener)
+  }
+
+  /** The lifecycle changed: `describe` builds the event only when someone listens. */
+  lifecycleChanged(describe: () => LifecycleChangeEvent): void {
+    if (this.lifecycle.size > 0) this.lifecycle.emit(describe())
   }
 
   /** A check reported a result: a run event, and a change event when its status differs from the previous one. */
@@ -102,6 +124,7 @@ export class HealthEvents {
     this.status.clear()
     this.maintenance.clear()
     this.drain.clear()
-    // Kept: `installShutdown()` closes the health before its last step ('complete').
+    this.lifecycle.clear()
+    // `shutdown` is kept: `installShutdown()` closes the health before its last step ('complete').
   }
 }

@@ -86,11 +86,11 @@ export class Registry implements LifecycleView {
     return selected
   }
 
-  /** The latest results of the readiness checks, without running anything. */
-  latestReady(): CheckResult[] {
+  /** The latest results of the checks of `probe`, without running anything. */
+  latest(probe: Probe): CheckResult[] {
     const results: CheckResult[] = []
     for (const runner of this.#runners.values()) {
-      if (runner.tags.has('ready') && runner.latest) results.push(runner.latest)
+      if (runner.tags.has(probe) && runner.latest) results.push(runner.latest)
     }
     return results
   }
