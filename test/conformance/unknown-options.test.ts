@@ -14,6 +14,7 @@ import {
   installShutdown,
   memoryCheck,
   memoryMaintenance,
+  queryCheck,
   tcpCheck,
 } from '@healthgate/core'
 import { healthRouter } from '@healthgate/express'
@@ -53,6 +54,7 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
   ['diskCheck', () => diskCheck({ minFreeRation: 0.1 } as never), 'minFreeRation', 'minFreeRatio'],
   ['httpCheck', () => httpCheck({ url: 'http://x/', expected: '2xx' } as never), 'expected', 'expect'],
   ['tcpCheck', () => tcpCheck({ host: 'db', port: 5432, timeout: 5 } as never), 'timeout', 'timeoutMs'],
+  ['queryCheck', () => queryCheck(async () => 1, { nmae: 'db' } as never), 'nmae', 'name'],
   ['defineCheck', () => defineCheck('x', () => {}, { critcal: false } as never), 'critcal', 'critical'],
   [
     'pgCheck',
