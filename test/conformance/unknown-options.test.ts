@@ -20,6 +20,7 @@ import {
 import { healthRouter } from '@healthgate/express'
 import { createFailover, serveActive } from '@healthgate/failover'
 import healthgate from '@healthgate/fastify'
+import { mysqlCheck } from '@healthgate/mysql'
 import { pgCheck } from '@healthgate/pg'
 import { redisCheck, redisMaintenance } from '@healthgate/redis'
 import Fastify from 'fastify'
@@ -61,6 +62,12 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
     () => pgCheck({ connectionString: 'postgres://127.0.0.1:1/x' }, { timeout: 500 } as never),
     'timeout',
     'timeoutMs',
+  ],
+  [
+    'mysqlCheck',
+    () => mysqlCheck({ uri: 'mysql://127.0.0.1:1/x' }, { saturaton: 'warn' } as never),
+    'saturaton',
+    'saturation',
   ],
   ['redisCheck', () => redisCheck({ client: redis }, { timeout: 500 } as never), 'timeout', 'timeoutMs'],
   [
