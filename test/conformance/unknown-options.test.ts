@@ -21,6 +21,7 @@ import { healthRouter } from '@healthgate/express'
 import { createFailover, serveActive } from '@healthgate/failover'
 import healthgate from '@healthgate/fastify'
 import { mysqlCheck } from '@healthgate/mysql'
+import { natsCheck } from '@healthgate/nats'
 import { pgCheck } from '@healthgate/pg'
 import { redisCheck, redisMaintenance } from '@healthgate/redis'
 import Fastify from 'fastify'
@@ -68,6 +69,12 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
     () => mysqlCheck({ uri: 'mysql://127.0.0.1:1/x' }, { saturaton: 'warn' } as never),
     'saturaton',
     'saturation',
+  ],
+  [
+    'natsCheck',
+    () => natsCheck({ servers: 'nats://127.0.0.1:1' }, { jetStream: true } as never),
+    'jetStream',
+    'jetstream',
   ],
   ['redisCheck', () => redisCheck({ client: redis }, { timeout: 500 } as never), 'timeout', 'timeoutMs'],
   [
