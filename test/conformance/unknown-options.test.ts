@@ -1,6 +1,8 @@
 // Every factory rejects a misspelt option the same way: a TypeError naming the function, the option,
 // the closest known one and the list of known ones, instead of silently falling back to a default.
 // Covers every public factory and plugin: core, checks, drivers, adapters, failover and the CLI.
+
+import { amqpCheck } from '@healthgate/amqp'
 import {
   cpuCheck,
   createHandler,
@@ -76,6 +78,7 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
     'jetStream',
     'jetstream',
   ],
+  ['amqpCheck', () => amqpCheck({ url: 'amqp://127.0.0.1:1' }, { queue: ['a'] } as never), 'queue', 'queues'],
   ['redisCheck', () => redisCheck({ client: redis }, { timeout: 500 } as never), 'timeout', 'timeoutMs'],
   [
     'redisMaintenance',
