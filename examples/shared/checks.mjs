@@ -45,6 +45,10 @@ export async function checksFromEnv(env) {
     const { natsCheck } = await import('@healthgate/nats')
     checks.push(natsCheck({ servers: env.NATS_URL }))
   }
+  if (env.MQTT_URL) {
+    const { mqttCheck } = await import('@healthgate/mqtt')
+    checks.push(mqttCheck({ url: env.MQTT_URL }))
+  }
   if (env.UPSTREAM_URL) {
     // Non-critical: an upstream outage degrades this instance to `warn` (200) instead of draining it.
     checks.push(httpCheck({ name: 'upstream', url: env.UPSTREAM_URL, critical: false }))

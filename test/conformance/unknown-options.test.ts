@@ -22,6 +22,7 @@ import {
 import { healthRouter } from '@healthgate/express'
 import { createFailover, serveActive } from '@healthgate/failover'
 import healthgate from '@healthgate/fastify'
+import { mqttCheck } from '@healthgate/mqtt'
 import { mysqlCheck } from '@healthgate/mysql'
 import { natsCheck } from '@healthgate/nats'
 import { pgCheck } from '@healthgate/pg'
@@ -79,6 +80,7 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
     'jetstream',
   ],
   ['amqpCheck', () => amqpCheck({ url: 'amqp://127.0.0.1:1' }, { queue: ['a'] } as never), 'queue', 'queues'],
+  ['mqttCheck', () => mqttCheck({ url: 'mqtt://127.0.0.1:1' }, { topik: 'a' } as never), 'topik', 'topic'],
   ['redisCheck', () => redisCheck({ client: redis }, { timeout: 500 } as never), 'timeout', 'timeoutMs'],
   [
     'redisMaintenance',

@@ -1,12 +1,12 @@
 /**
- * The demos with MYSQL_URL, AMQP_URL and NATS_URL set (each pointed at the real service through a fault
+ * The demos with MYSQL_URL, AMQP_URL, NATS_URL and MQTT_URL set (each pointed at the real service through a fault
  * proxy): an authorized caller sees the dependency checks, and readiness answers 503 within 1.2 s when any
  * one of them hangs. Runs the built packages, like a user does.
  */
 import { join } from 'node:path'
 import { createFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
 import { request } from '../support/http.js'
-import { AMQP_URL, endpointOf, MYSQL_URL, NATS_URL, withEndpoint } from '../support/services.js'
+import { AMQP_URL, endpointOf, MQTT_URL, MYSQL_URL, NATS_URL, withEndpoint } from '../support/services.js'
 import { type Child, killChildren, ROOT, spawnNode } from '../support/spawn.js'
 import { sleep, waitFor } from '../support/wait.js'
 
@@ -17,6 +17,7 @@ const SERVICES = [
   { key: 'mysql', env: 'MYSQL_URL', url: MYSQL_URL, port: 3306 },
   { key: 'rabbitmq', env: 'AMQP_URL', url: AMQP_URL, port: 5672 },
   { key: 'nats', env: 'NATS_URL', url: NATS_URL, port: 4222 },
+  { key: 'mqtt', env: 'MQTT_URL', url: MQTT_URL, port: 1883 },
 ] as const
 
 describe.each(['express', 'fastify'])('the %s demo with dependency URLs', (framework) => {
@@ -40,7 +41,9 @@ describe.each(['express', 'fastify'])('the %s demo with dependency URLs', (frame
     for (const proxy of proxies.values()) await proxy.close()
   })
 
-  test('answers 200 with the mysql, rabbitmq and nats checks for an authorized caller', async () => {
+  test('answers 200 with the mysql, rabbitmq, nats and mqtt checks for an authorized caller', async () => {
+    // The checks that own their connection open it on their first run.
+    await waitFor(async () => (await request(url, '/health')).status === 200, 5000)
     const answer = await request(url, '/health', { headers: auth })
     expect(answer.status).toBe(200)
     const checks = JSON.parse(answer.body).checks as Record<string, Array<{ status: string }>>

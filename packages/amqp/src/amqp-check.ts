@@ -226,6 +226,8 @@ function dedicatedConnection(
   let current: Watched | undefined
   let connecting: Promise<Watched> | undefined
   let closed = false
+  // Loads the driver now rather than within the first run's deadline.
+  loadConnect().catch(noop)
 
   const discard = (connection: Watched): void => {
     if (current === connection) current = undefined

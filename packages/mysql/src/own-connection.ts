@@ -48,6 +48,8 @@ export function dedicatedConnection(config: ConnectionOptions): {
   let connected: Promise<void> | undefined
   let ready = false
   let closed = false
+  // Loads the driver now rather than within the first run's deadline.
+  loadDriver().catch(noop)
 
   const discard = (connection: CoreConnection): void => {
     if (current === connection) {

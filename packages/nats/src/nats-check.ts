@@ -169,6 +169,8 @@ function dedicatedConnection(
   let current: NatsConnection | undefined
   let connecting: Promise<NatsConnection> | undefined
   let closed = false
+  // Loads the driver now rather than within the first run's deadline.
+  loadConnect().catch(noop)
 
   const discard = (connection: NatsConnection): void => {
     if (current === connection) current = undefined
