@@ -26,6 +26,29 @@ export async function checksFromEnv(env) {
     checks.push(redisCheck({ client }))
     closers.push(() => client.quit().catch(() => client.disconnect()))
   }
+  if (env.MYSQL_URL) {
+    const [{ default: mysql }, { mysqlCheck }] = await Promise.all([
+      import('mysql2/promise'),
+      import('@healthgate/mysql'),
+    ])
+    const pool = mysql.createPool({ uri: env.MYSQL_URL, connectionLimit: 5 })
+    checks.push(mysqlCheck({ pool }))
+    closers.push(() => pool.end())
+  }
+  if (env.AMQP_URL) {
+    const { amqpCheck } = await import('@healthgate/amqp')
+    // The check's own connection, opened on the first run (the demo starts while the broker is down) and
+    // closed by health.close().
+    checks.push(amqpCheck({ url: env.AMQP_URL }))
+  }
+  if (env.NATS_URL) {
+    const { natsCheck } = await import('@healthgate/nats')
+    checks.push(natsCheck({ servers: env.NATS_URL }))
+  }
+  if (env.MQTT_URL) {
+    const { mqttCheck } = await import('@healthgate/mqtt')
+    checks.push(mqttCheck({ url: env.MQTT_URL }))
+  }
   if (env.UPSTREAM_URL) {
     // Non-critical: an upstream outage degrades this instance to `warn` (200) instead of draining it.
     checks.push(httpCheck({ name: 'upstream', url: env.UPSTREAM_URL, critical: false }))

@@ -1,6 +1,8 @@
 // Every factory rejects a misspelt option the same way: a TypeError naming the function, the option,
 // the closest known one and the list of known ones, instead of silently falling back to a default.
 // Covers every public factory and plugin: core, checks, drivers, adapters, failover and the CLI.
+
+import { amqpCheck } from '@healthgate/amqp'
 import {
   cpuCheck,
   createAdminListener,
@@ -15,12 +17,16 @@ import {
   installShutdown,
   memoryCheck,
   memoryMaintenance,
+  queryCheck,
   tcpCheck,
 } from '@healthgate/core'
 import { healthRouter } from '@healthgate/express'
 import { createFailover, serveActive } from '@healthgate/failover'
 import healthgate from '@healthgate/fastify'
 import { addHealthService, shutdownGrpcServer } from '@healthgate/grpc'
+import { mqttCheck } from '@healthgate/mqtt'
+import { mysqlCheck } from '@healthgate/mysql'
+import { natsCheck } from '@healthgate/nats'
 import { otelMetrics } from '@healthgate/otel'
 import { pgCheck } from '@healthgate/pg'
 import { healthMetrics } from '@healthgate/prometheus'
@@ -83,6 +89,7 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
   ['diskCheck', () => diskCheck({ minFreeRation: 0.1 } as never), 'minFreeRation', 'minFreeRatio'],
   ['httpCheck', () => httpCheck({ url: 'http://x/', expected: '2xx' } as never), 'expected', 'expect'],
   ['tcpCheck', () => tcpCheck({ host: 'db', port: 5432, timeout: 5 } as never), 'timeout', 'timeoutMs'],
+  ['queryCheck', () => queryCheck(async () => 1, { nmae: 'db' } as never), 'nmae', 'name'],
   ['defineCheck', () => defineCheck('x', () => {}, { critcal: false } as never), 'critcal', 'critical'],
   [
     'pgCheck',
@@ -90,6 +97,20 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
     'timeout',
     'timeoutMs',
   ],
+  [
+    'mysqlCheck',
+    () => mysqlCheck({ uri: 'mysql://127.0.0.1:1/x' }, { saturaton: 'warn' } as never),
+    'saturaton',
+    'saturation',
+  ],
+  [
+    'natsCheck',
+    () => natsCheck({ servers: 'nats://127.0.0.1:1' }, { jetStream: true } as never),
+    'jetStream',
+    'jetstream',
+  ],
+  ['amqpCheck', () => amqpCheck({ url: 'amqp://127.0.0.1:1' }, { queue: ['a'] } as never), 'queue', 'queues'],
+  ['mqttCheck', () => mqttCheck({ url: 'mqtt://127.0.0.1:1' }, { topik: 'a' } as never), 'topik', 'topic'],
   ['redisCheck', () => redisCheck({ client: redis }, { timeout: 500 } as never), 'timeout', 'timeoutMs'],
   [
     'redisMaintenance',

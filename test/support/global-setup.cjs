@@ -1,9 +1,13 @@
-// globalSetup of the integration project (jest.config.cjs): its tests talk to a real PostgreSQL and a real
-// Redis. Fail fast with instructions instead of letting every test time out one by one.
+// globalSetup of the integration project (jest.config.cjs): its tests talk to a real PostgreSQL, Redis,
+// MariaDB (or MySQL), RabbitMQ, NATS and Mosquitto (MQTT). Fail fast with instructions instead of letting every test time out one by one.
 const net = require('node:net')
 
 const PG_URL = process.env.PG_URL || 'postgres://postgres@127.0.0.1:5432/test'
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
+const MYSQL_URL = process.env.MYSQL_URL || 'mysql://root@127.0.0.1:3306/test'
+const AMQP_URL = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672'
+const NATS_URL = process.env.NATS_URL || 'nats://127.0.0.1:4222'
+const MQTT_URL = process.env.MQTT_URL || 'mqtt://127.0.0.1:1883'
 const TIMEOUT_MS = 2000
 
 const HOW_TO_START = {
@@ -11,6 +15,12 @@ const HOW_TO_START = {
   Redis:
     'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no ' +
     '--dir /var/lib/redis --logfile /var/log/redis/ci.log',
+  MariaDB: 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd',
+  RabbitMQ: 'rabbitmq-server -detached',
+  NATS:
+    'start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- ' +
+    '-a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log',
+  Mosquitto: 'mosquitto -d -c /etc/mosquitto/mosquitto.conf',
 }
 
 /** The URL with any password replaced, so the error never prints a secret. */
@@ -62,6 +72,10 @@ module.exports = async function globalSetup() {
   const results = await Promise.allSettled([
     probe('PostgreSQL', PG_URL, 'PG_URL', 5432),
     probe('Redis', REDIS_URL, 'REDIS_URL', 6379),
+    probe('MariaDB', MYSQL_URL, 'MYSQL_URL', 3306),
+    probe('RabbitMQ', AMQP_URL, 'AMQP_URL', 5672),
+    probe('NATS', NATS_URL, 'NATS_URL', 4222),
+    probe('Mosquitto', MQTT_URL, 'MQTT_URL', 1883),
   ])
   const errors = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message)
   if (errors.length > 0) throw new Error(errors.join('\n\n'))

@@ -1,0 +1,2 @@
+export type { AmqpCheckDefinition, AmqpCheckOptions, AmqpTarget } from './amqp-check.js'
+export { amqpCheck } from './amqp-check.js'

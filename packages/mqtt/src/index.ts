@@ -1,0 +1,2 @@
+export type { MqttCheckDefinition, MqttCheckOptions, MqttTarget } from './mqtt-check.js'
+export { mqttCheck } from './mqtt-check.js'
