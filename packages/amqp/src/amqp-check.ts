@@ -20,6 +20,7 @@ export type AmqpTarget =
   | { connection: ChannelModel }
   | { url: string; socketOptions?: Record<string, unknown> }
 
+/** Options of {@link amqpCheck}: the common check options plus the RabbitMQ ones. */
 export interface AmqpCheckOptions extends CheckOptions {
   /** Check name. Default: `'rabbitmq'`. */
   name?: string

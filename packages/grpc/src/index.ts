@@ -13,6 +13,7 @@ import { WatchHub } from './watch.js'
 export type { HealthRequest } from './codec.js'
 export { healthServiceDefinition, ServingStatus } from './codec.js'
 
+/** Options of {@link addHealthService}. */
 export interface GrpcHealthOptions {
   /** The service name answering liveness (checks tagged `live`). Default: `'liveness'`. */
   liveness?: string
@@ -27,6 +28,7 @@ export interface GrpcHealthOptions {
   unavailableFor?: RegExp
 }
 
+/** What {@link addHealthService} returns: the service added to the server, and how to end its Watch streams. */
 export interface GrpcHealthService {
   /** Open Watch streams. */
   readonly watchers: number
@@ -184,6 +186,7 @@ export function addHealthService(
   }
 }
 
+/** Options of {@link shutdownGrpcServer}. */
 export interface ShutdownGrpcServerOptions {
   /** The health service whose Watch streams would otherwise hold `tryShutdown()` open. */
   service?: GrpcHealthService

@@ -17,6 +17,7 @@ import type { IClientOptions, MqttClient } from 'mqtt'
  */
 export type MqttTarget = { client: MqttClient } | { url: string; clientOptions?: IClientOptions }
 
+/** Options of {@link mqttCheck}: the common check options plus the MQTT ones. */
 export interface MqttCheckOptions extends CheckOptions {
   /** Check name. Default: `'mqtt'`. */
   name?: string

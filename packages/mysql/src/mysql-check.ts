@@ -31,6 +31,7 @@ export type MysqlTarget =
 /** What a saturated pool (every connection checked out, none idle) reports. */
 export type MysqlSaturation = 'warn' | 'fail' | 'ignore'
 
+/** Options of {@link mysqlCheck}: the common check options plus the MySQL ones. */
 export interface MysqlCheckOptions extends CheckOptions {
   /** Check name. Default: `'mysql'`. */
   name?: string

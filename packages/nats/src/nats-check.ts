@@ -19,6 +19,7 @@ export type NatsTarget =
   | { connection: NatsConnection }
   | { servers: string | string[]; connectionOptions?: Omit<ConnectionOptions, 'servers'> }
 
+/** Options of {@link natsCheck}: the common check options plus the NATS ones. */
 export interface NatsCheckOptions extends CheckOptions {
   /** Check name. Default: `'nats'`. */
   name?: string

@@ -2,6 +2,7 @@ import type { Health, Status } from '@healthgate/core'
 import { optionReader } from '@healthgate/core/primitives'
 import { type BatchObservableResult, type Meter, type MeterProvider, metrics } from '@opentelemetry/api'
 
+/** Options of {@link otelMetrics}. */
 export interface OtelMetricsOptions {
   /** Where the meter comes from. Default: the global provider (`metrics.getMeterProvider()`). */
   meterProvider?: MeterProvider

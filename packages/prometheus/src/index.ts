@@ -2,6 +2,7 @@ import type { Health, Status } from '@healthgate/core'
 import { optionReader } from '@healthgate/core/primitives'
 import { Counter, Gauge, Histogram, type Registry, register } from 'prom-client'
 
+/** Options of {@link healthMetrics}. */
 export interface HealthMetricsOptions {
   /** The registry the metrics are registered in. Default: prom-client's default `register`. */
   registry?: Registry

@@ -3,8 +3,11 @@ import type { HealthEvents } from './events.js'
 
 /** A pino-compatible logger: pino, `fastify.log`, or `console`. Each call gets an object of fields, then a message. */
 export interface HealthLogger {
+  /** A transition to a passing state, or a step that went as planned. */
   info(fields: object, message: string): void
+  /** A check or readiness that failed, a drain that timed out. */
   warn(fields: object, message: string): void
+  /** A shutdown step that failed. */
   error(fields: object, message: string): void
 }
 

@@ -2,6 +2,7 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net'
 import { optionReader } from '../primitives/options.js'
 
+/** Which identities count as load balancers from their first readiness request (the `probers` option of `createHealth`). */
 export interface ProberMatchOptions {
   /**
    * User-Agent patterns of load balancers: a string matches as a prefix, a RegExp is tested. Added to the
