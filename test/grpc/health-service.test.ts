@@ -212,7 +212,8 @@ describe('drain', () => {
     cleanups.push(() => health.close())
     const grpcServer = await startGrpc(health)
     cleanups.push(() => stopGrpc(grpcServer))
-    const client = connect(grpcServer.port)
+    // A Kubernetes-like prober: a balancer from its first Check, so the drain waits for it.
+    const client = connect(grpcServer.port, 'kube-probe/1.30')
     cleanups.push(() => client.close())
     const watch = client.watch('')
     await waitFor(() => watch.seen.length === 1)

@@ -155,7 +155,8 @@ describe('redisCheck on a Redis Cluster', () => {
     await sleep(150)
     const reset = await detailed()
     expect(reset.status).toBe(503)
-    expect(reset.ms).toBeLessThan(100)
+    // Well before the 300 ms deadline (a margin for a busy machine): the reset is seen, not timed out.
+    expect(reset.ms).toBeLessThan(250)
     expect(reset.body.checks['redis:responseTime'][0].output).toMatch(
       new RegExp(
         `masters failed: ${nodeB.replace(/\./g, '\\.')}: (connection is \\w+, not ready|not connected, yet slots are assigned to it)`,

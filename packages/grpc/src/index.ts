@@ -28,6 +28,15 @@ export interface GrpcHealthOptions {
   unavailableFor?: RegExp
 }
 
+/** A gRPC prober's identity, remembered for the next call from the same peer and User-Agent. */
+interface GrpcProber {
+  peer: string
+  rawAgent: unknown
+  id: string
+  address: string
+  agent: string | undefined
+}
+
 /** What {@link addHealthService} returns: the service added to the server, and how to end its Watch streams. */
 export interface GrpcHealthService {
   /** Open Watch streams. */
@@ -106,15 +115,20 @@ export function addHealthService(
   })
 
   // Consecutive Checks from one prober (nearly all of them under load) reuse its id instead of parsing it again.
-  let lastProber: { peer: string; agent: unknown; id: string } | undefined
-  const proberOf = (call: ServerUnaryCall<HealthRequest, ServingStatus>): string => {
+  let lastProber: GrpcProber | undefined
+  // The address and User-Agent too, so that the `probers` matchers of the health apply to gRPC probers.
+  const proberOf = (call: ServerUnaryCall<HealthRequest, ServingStatus>): GrpcProber => {
     const peer = call.getPeer()
     const agent = call.metadata.get('user-agent')[0]
     const last = lastProber
-    if (last !== undefined && last.peer === peer && last.agent === agent) return last.id
+    if (last !== undefined && last.peer === peer && last.rawAgent === agent) return last
     const id = proberIdOf(call)
-    lastProber = { peer, agent, id }
-    return id
+    const address = peer
+      .replace(/^ipv[46]:/, '')
+      .replace(/:\d+$/, '')
+      .replace(/^\[(.*)\]$/, '$1')
+    lastProber = { peer, rawAgent: agent, id, address, agent: typeof agent === 'string' ? agent : undefined }
+    return lastProber
   }
 
   const check = (
@@ -128,7 +142,10 @@ export function addHealthService(
       return
     }
     const answer = (report: HealthReport, now: number) => {
-      if (probe === 'ready') health.recordProbe(proberOf(call), report.httpStatus, now)
+      if (probe === 'ready') {
+        const prober = proberOf(call)
+        health.recordProbe(prober.id, report.httpStatus, now, prober.address, prober.agent)
+      }
       const serving = servingOfReport(report, probe)
       if (serving === ServingStatus.NOT_SERVING && unavailableFor !== undefined) {
         const agent = call.metadata.get('user-agent')[0]

@@ -91,7 +91,7 @@ test('the instruments read back through the in-memory exporter, through pass -> 
 test('maintenance, draining and probers', async () => {
   const { health, value } = setup()
   await health.evaluate()
-  health.recordProbe('lb-1', 200)
+  health.recordProbe('lb-1', 200, performance.now(), '10.0.0.1', 'ELB-HealthChecker/2.0')
   await health.enterMaintenance()
   expect(await value('healthgate_maintenance')).toBe(1)
   expect(await value('healthgate_draining')).toBe(1)

@@ -84,7 +84,7 @@ test('every metric, with its names and labels, through pass -> fail -> pass', as
 test('maintenance, draining and probers', async () => {
   const { health, registry } = setup()
   await health.evaluate()
-  health.recordProbe('lb-1', 200)
+  health.recordProbe('lb-1', 200, performance.now(), '10.0.0.1', 'ELB-HealthChecker/2.0')
   expect(await value(registry, 'healthgate_maintenance')).toBe(0)
   expect(await value(registry, 'healthgate_draining')).toBe(0)
   await health.enterMaintenance('deploy')
@@ -93,7 +93,7 @@ test('maintenance, draining and probers', async () => {
   expect(await value(registry, 'healthgate_ready')).toBe(0)
   expect(await value(registry, 'healthgate_probers', { kind: 'active' })).toBe(1)
   expect(await value(registry, 'healthgate_probers', { kind: 'holding' })).toBe(1)
-  health.recordProbe('lb-1', 503)
+  health.recordProbe('lb-1', 503, performance.now(), '10.0.0.1', 'ELB-HealthChecker/2.0')
   expect(await value(registry, 'healthgate_probers', { kind: 'holding' })).toBe(0)
   await health.leaveMaintenance()
   expect(await value(registry, 'healthgate_maintenance')).toBe(0)

@@ -1,4 +1,5 @@
 import { createHealth, type Health } from '../health.js'
+import { pollUntil } from '../primitives/deadline.js'
 import type { CheckDefinition } from '../types.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -151,7 +152,12 @@ describe('background refresh', () => {
   it('refreshes on its own with unref’d timers and stops on close', async () => {
     let runs = 0
     const h = make([{ name: 'bg', intervalMs: 30, check: async () => void runs++ }])
-    await sleep(200)
+    // Three runs on its own, without a request (within a deadline that holds on a busy machine).
+    await pollUntil(
+      () => runs,
+      (n) => n >= 3,
+      { timeoutMs: 5000, intervalMs: 10 },
+    )
     expect(runs).toBeGreaterThanOrEqual(3)
     await h.close()
     const after = runs

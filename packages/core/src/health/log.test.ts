@@ -83,11 +83,11 @@ describe('the logger option', () => {
   test('maintenance enter and leave are logged with their source, and draining with its confirmation', async () => {
     const { logger, lines } = makeLogger()
     const health = makeHealth({ checks: [], logger, unhealthyThreshold: 2 })
-    health.recordProbe('lb-1', 200)
+    health.recordProbe('lb-1', 200, performance.now(), '10.0.0.1', 'ELB-HealthChecker/2.0')
     await health.enterMaintenance('deploy 42')
-    health.recordProbe('lb-1', 503)
-    health.recordProbe('lb-1', 503)
-    health.recordProbe('lb-1', 503)
+    health.recordProbe('lb-1', 503, performance.now(), '10.0.0.1', 'ELB-HealthChecker/2.0')
+    health.recordProbe('lb-1', 503, performance.now(), '10.0.0.1', 'ELB-HealthChecker/2.0')
+    health.recordProbe('lb-1', 503, performance.now(), '10.0.0.1', 'ELB-HealthChecker/2.0')
     await health.leaveMaintenance()
     await health.leaveMaintenance()
 
