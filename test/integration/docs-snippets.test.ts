@@ -38,6 +38,16 @@ const PEERS: Record<string, string> = {
   '@types/node': '^20.19.0',
   '@types/express': '^5.0.3',
   '@types/pg': '^8.15.0',
+  // The drivers and clients of the other packages' READMEs (npm would install peers anyway; pinned here so
+  // the snippets meet the versions the tests use), and what the OpenTelemetry snippet exports with.
+  '@grpc/grpc-js': '^1.14.7',
+  '@opentelemetry/api': '~1.9.0',
+  '@opentelemetry/sdk-metrics': '^2.12.1',
+  amqplib: '^2.3.1',
+  mqtt: '^5.16.0',
+  mysql2: '^3.25.0',
+  nats: '^2.29.3',
+  'prom-client': '^15.1.3',
 }
 
 interface Snippet {
