@@ -128,6 +128,8 @@ export function createHandlerFor(
   const throttle = createAuthThrottle(
     read.positiveInteger('authFailureLimit', given.authFailureLimit, 10),
     read.positiveNumber('authFailureWindowMs', given.authFailureWindowMs, 60_000),
+    (address, blockedForMs, failures) =>
+      health.adminEvent({ action: 'throttled', address, blockedForMs, failures }),
   )
 
   const auth = createAuth(token, throttle)

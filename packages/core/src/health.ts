@@ -6,6 +6,7 @@ import {
 } from './health/drain.js'
 import { Evaluator } from './health/evaluator.js'
 import {
+  type AdminEvent,
   type CheckChangeEvent,
   type CheckRunEvent,
   type DrainEvent,
@@ -36,6 +37,7 @@ import type {
 export { aggregateStatus } from './health/aggregate.js'
 export type { DrainStatus, DrainWaitResult, Prober, WaitForDrainOptions } from './health/drain.js'
 export type {
+  AdminEvent,
   CheckChangeEvent,
   CheckRunEvent,
   DrainEvent,
@@ -249,6 +251,14 @@ export class Health {
   /** Subscribes to the steps of a shutdown run by `installShutdown()`. */
   onShutdownStep(listener: (event: ShutdownStepEvent) => void): () => void {
     return this.#events.shutdown.add(listener)
+  }
+  /** Subscribes to admin API actions (maintenance switched, an address throttled), with the caller's address. */
+  onAdminEvent(listener: (event: AdminEvent) => void): () => void {
+    return this.#events.admin.add(listener)
+  }
+  /** Reports an admin API action (the request handler calls it); the logger, or `console.warn`, logs it. */
+  adminEvent(event: AdminEvent): void {
+    this.#events.admin.emit(event)
   }
   /** Reports a shutdown step to the subscribers (`installShutdown()` calls it). */
   shutdownStep(event: ShutdownStepEvent): void {

@@ -12,6 +12,7 @@ export { createHandler } from './handler.js'
 export type { ProberMatchOptions } from './health/prober-match.js'
 export { DEFAULT_PROBER_USER_AGENTS } from './health/prober-match.js'
 export type {
+  AdminEvent,
   CheckChangeEvent,
   CheckRunEvent,
   DrainEvent,

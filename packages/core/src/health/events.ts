@@ -47,6 +47,20 @@ export interface ShutdownStepEvent {
   code?: number
 }
 
+/**
+ * An admin API action, with the caller's address (never a credential): maintenance switched, or an address
+ * blocked after too many failed authentication attempts.
+ */
+export interface AdminEvent {
+  action: 'maintenance-on' | 'maintenance-off' | 'throttled'
+  /** The remote address of the request, or `'an unknown address'`. */
+  address: string
+  reason?: string
+  /** `throttled`: how long the address is blocked, and after how many failures. */
+  blockedForMs?: number
+  failures?: number
+}
+
 /** The lifecycle changed: maintenance entered or left, startup completed, draining began, a check was added or removed. */
 export interface LifecycleChangeEvent {
   state: LifecycleState
@@ -65,6 +79,7 @@ export class HealthEvents {
   readonly maintenance: Listeners<MaintenanceChangeEvent>
   readonly drain: Listeners<DrainEvent>
   readonly shutdown: Listeners<ShutdownStepEvent>
+  readonly admin: Listeners<AdminEvent>
   readonly lifecycle: Listeners<LifecycleChangeEvent>
   #lastReady: Status | undefined
 
@@ -75,6 +90,7 @@ export class HealthEvents {
     this.maintenance = new Listeners(onError)
     this.drain = new Listeners(onError)
     this.shutdown = new Listeners(onError)
+    this.admin = new Listeners(onError)
     this.lifecycle = new Listeners(onError)
   }
 
@@ -125,6 +141,7 @@ export class HealthEvents {
     this.maintenance.clear()
     this.drain.clear()
     this.lifecycle.clear()
+    this.admin.clear()
     // `shutdown` is kept: `installShutdown()` closes the health before its last step ('complete').
   }
 }

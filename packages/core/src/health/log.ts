@@ -1,5 +1,5 @@
 import { sanitizeOutput } from '../sanitize.js'
-import type { HealthEvents } from './events.js'
+import type { AdminEvent, HealthEvents } from './events.js'
 
 /** A pino-compatible logger: pino, `fastify.log`, or `console`. Each call gets an object of fields, then a message. */
 export interface HealthLogger {
@@ -39,6 +39,13 @@ export function subscribeLogger(events: HealthEvents, logger: HealthLogger | und
       const reason = sanitizeOutput(result.output ?? '')
       const message = `healthgate: check "${name}" fails because of a ${hint}: ${reason}`
       if (logger) logger.warn({ check: name, reason, hint }, message)
+      else console.warn(message)
+    }),
+  )
+  offs.push(
+    events.admin.add(({ action, ...rest }) => {
+      const message = `healthgate: ${adminMessage({ action, ...rest })}`
+      if (logger) logger.warn({ admin: action, ...rest }, message)
       else console.warn(message)
     }),
   )
@@ -103,4 +110,13 @@ export function subscribeLogger(events: HealthEvents, logger: HealthLogger | und
 
 function dispose(offs: readonly (() => void)[]): void {
   for (const off of offs) off()
+}
+
+/** One line per admin action: the caller's address, the reason given, never a token. */
+function adminMessage(event: AdminEvent): string {
+  if (event.action === 'throttled') {
+    return `admin API: ${event.address} blocked for ${Math.ceil((event.blockedForMs ?? 0) / 1000)} s after ${event.failures} failed authentication attempts`
+  }
+  const reason = event.reason ? ` (reason: ${JSON.stringify(sanitizeOutput(event.reason))})` : ''
+  return `maintenance ${event.action === 'maintenance-on' ? 'on' : 'off'} requested by ${event.address}${reason}`
 }

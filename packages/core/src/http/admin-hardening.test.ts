@@ -181,3 +181,41 @@ describe('a separate admin listener', () => {
     }
   })
 })
+
+describe('admin events through the logger', () => {
+  it('logs each maintenance change and each blocked address once, with the address and never the token', async () => {
+    const lines: Array<{ fields: Record<string, unknown>; message: string }> = []
+    const record = (fields: object, message: string) =>
+      lines.push({ fields: fields as Record<string, unknown>, message })
+    const health = createHealth({ logger: { info: record, warn: record, error: record } })
+    cleanups.push(() => health.close())
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {})
+    const handler = createHandler(health, { adminToken: TOKEN, authFailureLimit: 2 })
+    const send = (address: string, token: string, method: string) =>
+      handler.handle({
+        method,
+        url: '/health/maintenance',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: method === 'PUT' ? '{"reason":"deploy 7"}' : undefined,
+        remoteAddress: address,
+      })
+    expect((await send('198.51.100.9', TOKEN, 'PUT'))?.status).toBe(200)
+    expect((await send('198.51.100.9', TOKEN, 'DELETE'))?.status).toBe(200)
+    await send('203.0.113.9', 'wrong-token-1', 'GET')
+    await send('203.0.113.9', 'wrong-token-2', 'GET')
+    expect((await send('203.0.113.9', 'wrong-token-3', 'GET'))?.status).toBe(429)
+
+    const admin = lines.filter((line) => 'admin' in line.fields)
+    expect(admin.map((line) => line.message)).toEqual([
+      'healthgate: maintenance on requested by 198.51.100.9 (reason: "deploy 7")',
+      'healthgate: maintenance off requested by 198.51.100.9',
+      'healthgate: admin API: 203.0.113.9 blocked for 60 s after 2 failed authentication attempts',
+    ])
+    expect(admin[0]?.fields).toMatchObject({ admin: 'maintenance-on', address: '198.51.100.9' })
+    const everything = JSON.stringify(lines)
+    expect(everything).not.toContain(TOKEN)
+    expect(everything).not.toContain('wrong-token')
+    // With a logger, nothing goes to the console.
+    expect(warn).not.toHaveBeenCalled()
+  })
+})

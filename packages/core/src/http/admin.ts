@@ -1,7 +1,6 @@
 // The maintenance admin API: read, enter and leave maintenance with the admin token.
 import type { Health } from '../health.js'
 import { readReason } from './admin-body.js'
-import { adminLog } from './admin-log.js'
 import type { Auth } from './auth.js'
 import { json, jsonError, methodNotAllowed } from './response.js'
 import type { HealthRequest, HealthResponse } from './types.js'
@@ -12,7 +11,7 @@ const ADMIN_METHODS = 'GET, PUT, DELETE'
 export type AdminRoute = (request: HealthRequest) => Promise<HealthResponse>
 
 export function createAdminRoute(
-  health: Pick<Health, 'enterMaintenance' | 'leaveMaintenance' | 'maintenanceStatus'>,
+  health: Pick<Health, 'enterMaintenance' | 'leaveMaintenance' | 'maintenanceStatus' | 'adminEvent'>,
   auth: Auth,
 ): AdminRoute {
   return async (request) => {
@@ -45,12 +44,10 @@ export function createAdminRoute(
         return jsonError(parsed.status, parsed.error)
       }
       await health.enterMaintenance(parsed.reason)
-      adminLog(
-        `maintenance on requested by ${source(request)}${parsed.reason ? ` (reason: ${JSON.stringify(parsed.reason)})` : ''}`,
-      )
+      health.adminEvent({ action: 'maintenance-on', address: source(request), reason: parsed.reason })
     } else if (method === 'DELETE') {
       await health.leaveMaintenance()
-      adminLog(`maintenance off requested by ${source(request)}`)
+      health.adminEvent({ action: 'maintenance-off', address: source(request) })
     }
     return json(200, health.maintenanceStatus())
   }

@@ -1,5 +1,4 @@
 // Failed admin authentication, counted per remote address, so that a token cannot be guessed at network speed.
-import { adminLog } from './admin-log.js'
 
 export interface AuthThrottle {
   /** Milliseconds the address must still wait (0: it may try). Checked before the token is looked at. */
@@ -21,7 +20,12 @@ interface Entry {
 /** Far above the admin clients of one instance; an attacker spreading over more addresses only evicts its own. */
 export const MAX_THROTTLED_ADDRESSES = 4096
 
-export function createAuthThrottle(limit: number, windowMs: number): AuthThrottle {
+/** `onBlocked` hears of each address as it gets blocked (the handler reports it as an admin event). */
+export function createAuthThrottle(
+  limit: number,
+  windowMs: number,
+  onBlocked: (address: string, blockedForMs: number, failures: number) => void = () => {},
+): AuthThrottle {
   const entries = new Map<string, Entry>()
   const expired = (entry: Entry, now: number) =>
     now >= entry.blockedUntil && now - entry.windowStart >= windowMs
@@ -43,9 +47,7 @@ export function createAuthThrottle(limit: number, windowMs: number): AuthThrottl
         // Restarts the count: after the block, the address gets a fresh budget.
         entry.failures = 0
         entry.windowStart = now
-        adminLog(
-          `admin API: ${address} blocked for ${Math.ceil(windowMs / 1000)} s after ${limit} failed authentication attempts`,
-        )
+        onBlocked(address, windowMs, limit)
       }
     },
     succeeded(address) {
