@@ -1,4 +1,5 @@
-import { availableParallelism, cpus, loadavg, platform } from 'node:os'
+import { cpus, loadavg, platform } from 'node:os'
+import { availableParallelism } from '../platform.js'
 import { optionReader } from '../primitives/options.js'
 import type { CheckDefinition, CheckOutcome, Measurement } from '../types.js'
 import { DEFAULT_CGROUP_ROOT, readCgroupCpuLimit } from './cgroup.js'
