@@ -37,16 +37,15 @@ async function flap(
   return result
 }
 
-function expectSurvived(result: FlapResult): void {
+function expectSurvived(result: FlapResult, minFlips: number): void {
   expect(result.uncaughtExceptions).toEqual([])
   expect(result.unhandledRejections).toEqual([])
   // Every request got an HTTP answer, and only the two a health route gives: up or down, never a 500.
   expect(result.requestErrors).toBe(0)
   expect(Object.keys(result.statuses).sort()).toEqual(['200', '503'])
-  // The fault really flapped under the requests: the reported status went down and came back at least once
-  // while it did (ioredis backs off between reconnects, so Redis comes back fewer times than PostgreSQL).
+  // The fault really flapped under the requests, and the reported status followed it (see minFlips).
   expect(result.modeChanges).toBeGreaterThanOrEqual((DURATION_MS / PERIOD_MS) * 0.8)
-  expect(result.flips).toBeGreaterThanOrEqual(2)
+  expect(result.flips).toBeGreaterThanOrEqual(minFlips)
   // Once the dependency stays up, the health passes again.
   expect(result.recoveryMs).toBeGreaterThanOrEqual(0)
   expect(result.finalStatus).toBe(200)
@@ -60,7 +59,10 @@ function expectSurvived(result: FlapResult): void {
 
 test('Redis flapping between pass and reset: no crash, no leak, pass afterwards', async () => {
   const result = await flap('redis', 'reset', 300)
-  expectSurvived(result)
+  // The status went down under the fault. Whether it also comes back while the fault still flaps depends
+  // on where ioredis's growing reconnect delay lands against the 100 ms windows (a run seen with no pass
+  // window hit in 10 s), so coming back is asserted after the fault stops, through finalStatus.
+  expectSurvived(result, 1)
   // ioredis keeps one connection; every reset made it reconnect.
   expect(result.clientConnections).toBe(1)
   expect(result.proxyConnections).toBeGreaterThan(1)
@@ -69,7 +71,8 @@ test('Redis flapping between pass and reset: no crash, no leak, pass afterwards'
 test('PostgreSQL flapping between pass and black hole: no crash, no leak, pass afterwards', async () => {
   // A deadline below the black-hole period: runs caught in it are abandoned and their connections destroyed.
   const result = await flap('postgres', 'blackhole', 50)
-  expectSurvived(result)
+  // Every run opens a fresh pool checkout, so the status follows the fault down and back up repeatedly.
+  expectSurvived(result, 2)
   // The pool is back to idle connections within its size; nothing waits for a connection.
   expect(result.clientConnections).toBeGreaterThanOrEqual(1)
   expect(result.clientConnections).toBeLessThanOrEqual(result.poolMax ?? 0)
