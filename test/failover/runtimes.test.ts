@@ -2,7 +2,7 @@
 // and Bun against real healthgate servers, asserted the same way: what the monitor reported, and what
 // the servers saw.
 import { type Harness, type LogEntry, SCENARIO_TIMING, startHarness } from './runtimes/harness.js'
-import { bundleScenario, PAGE_HTML, RUNTIMES, runIn } from './runtimes/runners.js'
+import { bundleForBrowser, PAGE_HTML, RUNTIMES, runIn, SCENARIO } from './runtimes/runners.js'
 import type { PhaseName, ScenarioReport } from './runtimes/scenario.js'
 
 const { intervalMs, failureThreshold, successThreshold } = SCENARIO_TIMING
@@ -41,9 +41,11 @@ afterAll(() => {
 
 describe.each(RUNTIMES)('the failover monitor in %s', (runtime) => {
   test('switches after the threshold, only to a healthy endpoint, and fails back', async () => {
-    const page = runtime === 'chromium' ? { html: PAGE_HTML, script: await bundleScenario() } : undefined
-    harness = await startHarness(page)
-    const report: ScenarioReport = await runIn(runtime, harness)
+    const scenario = { file: SCENARIO }
+    harness = await startHarness()
+    if (runtime === 'chromium')
+      harness.servePage({ html: PAGE_HTML, script: await bundleForBrowser(scenario) })
+    const report = JSON.parse(await runIn(runtime, harness, scenario, 'REPORT ')) as ScenarioReport
     const { log } = harness
 
     expect(report.error).toBeUndefined()

@@ -16,6 +16,10 @@ export interface Harness {
   readonly controlUrl: string
   readonly config: ScenarioConfig
   readonly log: LogEntry[]
+  /** What `GET /` and `GET /scenario.js` of the control server serve (for the browser). */
+  servePage(page: { html: string; script: string }): void
+  /** Turns an endpoint unhealthy (maintenance: its readiness answers 503) or healthy again. */
+  setHealthy(name: string, healthy: boolean): Promise<void>
   close(): Promise<void>
 }
 
@@ -28,11 +32,9 @@ export const SCENARIO_TIMING = {
   waitLimitMs: 15_000,
 } as const
 
-/**
- * Starts the servers on loopback ports. `page` is what `GET /` and `GET /scenario.js` serve (the
- * browser test passes the bundle; Deno and Bun never ask).
- */
-export async function startHarness(page?: { html: string; script: string }): Promise<Harness> {
+/** Starts the servers on loopback ports. */
+export async function startHarness(): Promise<Harness> {
+  let page: { html: string; script: string } | undefined
   const log: LogEntry[] = []
   const servers: Server[] = []
   const healths = new Map<string, Health>()
@@ -91,8 +93,7 @@ export async function startHarness(page?: { html: string; script: string }): Pro
         return
       }
       const healthy = url.searchParams.get('healthy') === 'true'
-      if (healthy) await health.leaveMaintenance()
-      else await health.enterMaintenance('failover scenario')
+      await setHealthy(health, healthy)
       const phase = url.searchParams.get('phase') as PhaseName
       log.push({ kind: 'toggle', phase, server: name, healthy, at: Date.now() })
       response.writeHead(204).end()
@@ -104,6 +105,8 @@ export async function startHarness(page?: { html: string; script: string }): Pro
       response.writeHead(404).end()
     }
   }
+  const setHealthy = (health: Health, healthy: boolean) =>
+    healthy ? health.leaveMaintenance() : health.enterMaintenance('failover scenario')
   const controlPort = await listen(control)
   servers.push(control)
 
@@ -111,6 +114,14 @@ export async function startHarness(page?: { html: string; script: string }): Pro
     controlUrl: `http://127.0.0.1:${controlPort}`,
     config,
     log,
+    servePage: (served) => {
+      page = served
+    },
+    setHealthy: async (name, healthy) => {
+      const health = healths.get(name)
+      if (!health) throw new Error(`no server ${name}`)
+      await setHealthy(health, healthy)
+    },
     close: async () => {
       await Promise.all(
         servers.map(

@@ -2,7 +2,7 @@
 // browser), Deno and Bun (this file run as it is). It imports the package the way a user of that runtime
 // would and only uses fetch and timers. The servers live in the test's Node process (./harness.ts): the
 // scenario reads its settings from the control server and asks it to turn an endpoint healthy or
-// unhealthy (healthgate maintenance), then reports what the monitor did. The test asserts on the report
+// unhealthy (healthgate maintenance), then prints what the monitor did. The test asserts on the report
 // and on the servers' own log of the probes, the same way for every runtime.
 import { createFailover, type FailoverEvent, parseStatusMatcher, probeHealth } from '@healthgate/failover'
 
@@ -139,7 +139,6 @@ interface RuntimeGlobals {
   Bun?: { version: string; argv: string[] }
   navigator?: { userAgent: string }
   location?: { origin: string }
-  healthgateScenario?: Promise<ScenarioReport>
 }
 const runtime = globalThis as typeof globalThis & RuntimeGlobals
 
@@ -149,13 +148,8 @@ function runtimeName(): string {
   return runtime.navigator?.userAgent ?? 'unknown'
 }
 
-// Entry: Deno and Bun run this file with the control URL as argument and print the report as one line;
-// in a page (the bundle), the report is left on `globalThis.healthgateScenario` for the test to await.
-const args = runtime.Deno?.args ?? runtime.Bun?.argv.slice(2)
-if (args) {
-  const [controlUrl] = args
-  if (!controlUrl) throw new Error('usage: scenario.ts <control URL>')
-  console.log(`REPORT ${JSON.stringify(await runScenario(controlUrl))}`)
-} else if (runtime.location) {
-  runtime.healthgateScenario = runScenario(runtime.location.origin)
-}
+// Entry: Deno and Bun run this file with the control URL as argument; in a page (the bundle), the control
+// server is the page's origin. The report is printed as one line, which the test reads.
+const controlUrl = (runtime.Deno?.args ?? runtime.Bun?.argv.slice(2))?.[0] ?? runtime.location?.origin
+if (!controlUrl) throw new Error('usage: scenario.ts <control URL>')
+console.log(`REPORT ${JSON.stringify(await runScenario(controlUrl))}`)
