@@ -6,7 +6,7 @@ import { bundleForBrowser, PAGE_HTML, RUNTIMES, runIn, SCENARIO } from './runtim
 import type { PhaseName, ScenarioReport } from './runtimes/scenario.js'
 
 const { intervalMs, failureThreshold, successThreshold } = SCENARIO_TIMING
-// Timers may fire a millisecond early; rounds are 500 ms apart.
+// Timers may fire a millisecond early; rounds are `intervalMs` apart.
 const EARLY = 50
 
 let harness: Harness | undefined

@@ -23,10 +23,13 @@ export interface Harness {
   close(): Promise<void>
 }
 
-/** Generous for a busy machine: a probe answers on loopback in about a millisecond. */
+/**
+ * Generous for a busy machine: a probe answers on loopback in about a millisecond; only a probe that takes
+ * `timeoutMs` would count as a failure of a healthy endpoint.
+ */
 export const SCENARIO_TIMING = {
-  intervalMs: 500,
-  timeoutMs: 400,
+  intervalMs: 750,
+  timeoutMs: 600,
   failureThreshold: 3,
   successThreshold: 2,
   waitLimitMs: 15_000,

@@ -111,7 +111,8 @@ export async function runScenario(controlUrl: string): Promise<ScenarioReport> {
       [primary, false],
     ])
     await waitForEvent('all-down', (event) => event.type === 'all-down')
-    await sleep(config.intervalMs * 3)
+    // Two more rounds: still no switch.
+    await sleep(config.intervalMs * 2)
     await toggle('primary-back', [[primary, true]])
     await waitForEvent('recovery', (event) => event.type === 'recovered')
     // A healthy secondary: the switch after the threshold.
