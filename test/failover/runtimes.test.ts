@@ -25,7 +25,7 @@ function probesAfter(log: LogEntry[], phase: PhaseName) {
   return log.slice(start + 1).filter((entry) => entry.kind === 'probe')
 }
 
-/** How many times the primary was probed (and answered `status`) before the secondary was first probed. */
+/** After the phase's last toggle: the primary's answers until the secondary was first probed, and that probe's. */
 function primaryProbesBeforeSecondary(log: LogEntry[], phase: PhaseName) {
   const probes = probesAfter(log, phase)
   const firstSecondary = probes.findIndex((probe) => probe.server === 'secondary')
