@@ -1,4 +1,8 @@
 export { tuneForLoadBalancer } from '@healthgate/core'
 export { HealthgateLifecycle } from './lifecycle.js'
 export { HEALTHGATE_HEALTH, HealthgateModule, type HealthgateModuleAsyncOptions } from './module.js'
-export type { HealthgateModuleOptions, HealthgateModuleOwnOptions, HealthgateShutdownOptions } from './options.js'
+export type {
+  HealthgateModuleOptions,
+  HealthgateModuleOwnOptions,
+  HealthgateShutdownOptions,
+} from './options.js'

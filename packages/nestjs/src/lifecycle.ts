@@ -1,7 +1,6 @@
 import type { Server } from 'node:http'
 import {
   createNodeListener,
-
   installShutdown,
   type ShutdownController,
   type ShutdownLogger,
@@ -141,4 +140,3 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   })
   return { promise, resolve }
 }
-

@@ -1,9 +1,21 @@
 import { createHealth, Health } from '@healthgate/core'
 import { optionReader } from '@healthgate/core/primitives'
-import type { DynamicModule, InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider } from '@nestjs/common'
+import type {
+  DynamicModule,
+  InjectionToken,
+  ModuleMetadata,
+  OptionalFactoryDependency,
+  Provider,
+} from '@nestjs/common'
 import { HttpAdapterHost } from '@nestjs/core'
 import { HealthgateLifecycle } from './lifecycle.js'
-import { checkOptions, type HealthgateModuleOptions, OWNER, type ResolvedOptions, resolveOptions } from './options.js'
+import {
+  checkOptions,
+  type HealthgateModuleOptions,
+  OWNER,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js'
 
 /**
  * The injection token of the application's `Health`: `@Inject(HEALTHGATE_HEALTH) health: Health`. The `Health`
@@ -79,14 +91,22 @@ export class HealthgateModule {
   }
 }
 
-function build(providers: Provider[], imports: NonNullable<ModuleMetadata['imports']>, global: boolean): DynamicModule {
+function build(
+  providers: Provider[],
+  imports: NonNullable<ModuleMetadata['imports']>,
+  global: boolean,
+): DynamicModule {
   return {
     module: HealthgateModule,
     global,
     imports,
     providers: [
       ...providers,
-      { provide: HEALTHGATE_HEALTH, useFactory: (resolved: ResolvedOptions) => resolved.health, inject: [RESOLVED] },
+      {
+        provide: HEALTHGATE_HEALTH,
+        useFactory: (resolved: ResolvedOptions) => resolved.health,
+        inject: [RESOLVED],
+      },
       { provide: Health, useExisting: HEALTHGATE_HEALTH },
       {
         provide: HealthgateLifecycle,
