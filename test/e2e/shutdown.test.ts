@@ -66,6 +66,48 @@ describe.each(['node-http', 'express', 'fastify'])('%s: SIGTERM', (name) => {
   })
 })
 
+describe.each(['express', 'fastify'])('Nest on %s: SIGTERM with enableShutdownHooks()', (platform) => {
+  it('drains until the prober saw 503s before Nest closes the server, lets slow requests finish, runs the hooks', async () => {
+    const { child, port } = await start('nest', { PLATFORM: platform })
+    const prober = startProber(port, 'kube-probe/e2e-balancer', 100)
+    stops.push(() => prober.stop())
+    await sleep(350)
+    const agent = new http.Agent({ keepAlive: true })
+    stops.push(async () => agent.destroy())
+    const slow = [request(port, '/slow', { agent }), request(port, '/slow', { agent })]
+    await sleep(50)
+    child.process.kill('SIGTERM')
+    await child.waitFor(/draining/)
+    const [ready, live, app] = await Promise.all([
+      request(port, '/health/ready'),
+      request(port, '/health/live'),
+      request(port, '/'),
+    ])
+    expect([ready.status, live.status, app.status]).toEqual([503, 200, 200])
+
+    const replies = await Promise.all(slow)
+    expect(replies.map((reply) => [reply.status, reply.body])).toEqual([
+      [200, 'slow done'],
+      [200, 'slow done'],
+    ])
+    // Nest re-raises the signal once its hooks are done.
+    expect(await child.exited).toEqual({ code: null, signal: 'SIGTERM' })
+    expect(prober.statuses.slice(-2)).toEqual([503, 503])
+    const waited = Number(/drain confirmed after (\d+) ms/.exec(child.stdout)?.[1])
+    expect(waited).toBeGreaterThanOrEqual(50)
+    expect(waited).toBeLessThan(3000)
+    const lines = child.stdout.split('\n').filter((line) => /^(hook|healthgate|nest)/.test(line))
+    // The drain is confirmed before Nest closes the HTTP server; the hooks run after it closed.
+    expect(lines.findIndex((line) => line.includes('drain confirmed'))).toBeLessThan(
+      lines.indexOf('nest: http server closed'),
+    )
+    expect(lines.indexOf('nest: http server closed')).toBeLessThan(lines.indexOf('hook 1'))
+    expect(lines.filter((line) => line.startsWith('hook'))).toEqual(['hook 1', 'hook 2', 'hook 3'])
+    expect(lines.at(-1)).toBe('healthgate: shutdown complete (exit code 0)')
+    expect(child.stderr).toBe('')
+  })
+})
+
 describe('signals', () => {
   it('exits at once with 130 on a second signal', async () => {
     const { child, port } = await start('node-http', { MAX_DRAIN_MS: '30000' })
