@@ -17,6 +17,7 @@ import {
   NotFoundException,
 } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
+import { ExpressAdapter } from '@nestjs/platform-express'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
 
 export type NestPlatform = 'express' | 'fastify'
@@ -69,8 +70,12 @@ export async function createNestApp(options: NestAppOptions): Promise<INestAppli
     imports: [...(options.imports ?? []), healthModule],
     controllers: options.controllers ?? [],
   })(AppModule)
-  return NestFactory.create(AppModule, options.platform === 'fastify' ? new FastifyAdapter() : undefined, {
-    logger: false,
-    abortOnError: false,
-  })
+  return NestFactory.create(
+    AppModule,
+    options.platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
+    {
+      logger: false,
+      abortOnError: false,
+    },
+  )
 }

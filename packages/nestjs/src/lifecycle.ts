@@ -69,7 +69,7 @@ export class HealthgateLifecycle
       this.#server = server
     } else {
       throw new Error(
-        `${OWNER}: the HTTP platform "${type}" is not supported; use @nestjs/platform-express or @nestjs/platform-fastify`,
+        `${OWNER}(): the HTTP platform "${type}" is not supported; use @nestjs/platform-express or @nestjs/platform-fastify`,
       )
     }
   }

@@ -12,7 +12,6 @@ import { HealthgateLifecycle } from './lifecycle.js'
 import {
   checkOptions,
   type HealthgateModuleOptions,
-  OWNER,
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
@@ -68,7 +67,7 @@ export class HealthgateModule {
    * `forRootAsync({ imports: [DbModule], inject: [Pool], useFactory: (pool) => ({ checks: [pgCheck({ pool })] }) })`.
    */
   static forRootAsync(options: HealthgateModuleAsyncOptions): DynamicModule {
-    const read = optionReader(`${OWNER}.forRootAsync`)
+    const read = optionReader('HealthgateModule.forRootAsync')
     const given = read.object(options, ASYNC_KEYS) as unknown as HealthgateModuleAsyncOptions
     const useFactory = read.func<HealthgateModuleAsyncOptions['useFactory']>('useFactory', given.useFactory)
     if (!useFactory) return read.fail('useFactory', 'a function returning the module options', undefined)

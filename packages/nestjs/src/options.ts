@@ -42,8 +42,8 @@ export interface ResolvedOptions {
   closeHealth: boolean
 }
 
-/** The name option errors are reported under: `HealthgateModule: unknown option ...`. */
-export const OWNER = 'HealthgateModule'
+/** The name option errors are reported under: `HealthgateModule.forRoot(): unknown option ...`. */
+export const OWNER = 'HealthgateModule.forRoot'
 const OWN_KEYS = Object.keys({
   health: true,
   shutdown: true,
@@ -70,7 +70,7 @@ export function checkOptions(options: unknown): HealthgateModuleOptions {
     const healthOption = HEALTH_OPTION_KEYS.find((key) => key in given)
     if (healthOption) {
       throw new TypeError(
-        `${OWNER}: \`${healthOption}\` is an option of createHealth(); with \`health\` given, pass it to createHealth() instead`,
+        `${OWNER}(): \`${healthOption}\` is an option of createHealth(); with \`health\` given, pass it to createHealth() instead`,
       )
     }
   }
