@@ -1,5 +1,4 @@
 export { tuneForLoadBalancer } from '@healthgate/core'
-export { HealthgateLifecycle } from './lifecycle.js'
 export { HEALTHGATE_HEALTH, HealthgateModule, type HealthgateModuleAsyncOptions } from './module.js'
 export type {
   HealthgateModuleOptions,

@@ -51,6 +51,7 @@ export class HealthgateLifecycle
     this.#adapterHost = adapterHost
   }
 
+  /** Mounts the health routes on the platform (Express: ahead of it; Fastify: through the plugin). */
   async onModuleInit(): Promise<void> {
     const adapter = this.#adapterHost?.httpAdapter as HttpAdapterLike | undefined
     // An application context without HTTP (a worker, a microservice): the health is still injectable.
@@ -74,6 +75,7 @@ export class HealthgateLifecycle
     }
   }
 
+  /** Prepares the drain: tracks in-flight requests from now on, so that none is cut at shutdown. */
   onApplicationBootstrap(): void {
     const { health, shutdown } = this.#options
     if (!shutdown || !this.#server) return
