@@ -20,7 +20,7 @@ export interface HealthgateModuleOwnOptions extends HandlerOptions {
    * `true` for the defaults of `installShutdown()`, `false` to skip the drain. Default: `true`.
    */
   shutdown?: boolean | HealthgateShutdownOptions
-  /** Close the health when the application shuts down. Default: `true`. */
+  /** Close the health when the application closes; a shutdown by signal always closes it. Default: `true`. */
   closeHealth?: boolean
 }
 
