@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { createHealth, Health } from '@healthgate/core'
 import { HEALTHGATE_HEALTH, HealthgateModule } from '@healthgate/nestjs'
 import { type INestApplication, Module } from '@nestjs/common'
+import { NestFactory } from '@nestjs/core'
 import { createNestApp, type NestPlatform, textController } from '../../../test/conformance/nest.js'
 import { request } from '../../../test/support/http.js'
 
@@ -110,6 +111,18 @@ describe.each<NestPlatform>(['express', 'fastify'])('on @nestjs/platform-%s', (p
     expect(statuses.slice(0, -1).every((status) => status === 503)).toBe(true)
     expect(health.state).toBe('stopped')
     await expect(request(port, '/health/ready')).rejects.toThrow()
+  })
+})
+
+describe('without HTTP', () => {
+  it('an application context (a worker, a gRPC service) still gets the injectable Health, and closes it', async () => {
+    class WorkerModule {}
+    Module({ imports: [HealthgateModule.forRoot({ checks: [failing(true)] })] })(WorkerModule)
+    const context = await NestFactory.createApplicationContext(WorkerModule, { logger: false })
+    const health = context.get<Health>(HEALTHGATE_HEALTH)
+    expect((await health.evaluate()).status).toBe('fail')
+    await context.close()
+    expect(health.state).toBe('stopped')
   })
 })
 
