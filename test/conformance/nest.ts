@@ -13,6 +13,7 @@ import {
   Get,
   Header,
   type INestApplication,
+  type LoggerService,
   Module,
   NotFoundException,
 } from '@nestjs/common'
@@ -57,6 +58,8 @@ export interface NestAppOptions {
   health: HealthgateModuleOptions | { async: HealthgateModuleAsyncOptions }
   controllers?: Array<new () => object>
   imports?: DynamicModule[]
+  /** Nest's logger. Default: `false` (silent). */
+  logger?: LoggerService | false
 }
 
 /** Creates (without listening) a Nest application with the health module. */
@@ -74,7 +77,7 @@ export async function createNestApp(options: NestAppOptions): Promise<INestAppli
     AppModule,
     options.platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
     {
-      logger: false,
+      logger: options.logger ?? false,
       abortOnError: false,
     },
   )

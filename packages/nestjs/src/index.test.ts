@@ -85,6 +85,18 @@ describe.each<NestPlatform>(['express', 'fastify'])('on @nestjs/platform-%s', (p
     await kept.close()
   })
 
+  it("logs the shutdown steps through Nest's Logger when the health has no logger", async () => {
+    const lines: string[] = []
+    const record = (message: unknown, context?: unknown) => void lines.push(`${context}: ${message}`)
+    const logger = { log: record, warn: record, error: record }
+    const app = await createNestApp({ platform, health: { shutdown: { maxDrainMs: 0 } }, logger })
+    await listen(app)
+    await (app as unknown as { close(signal: string): Promise<void> }).close('SIGTERM')
+    apps.splice(apps.indexOf(app), 1)
+    expect(lines).toContain('Healthgate: healthgate: SIGTERM: draining (readiness answers 503)')
+    expect(lines).toContain('Healthgate: healthgate: shutdown complete (exit code 0)')
+  })
+
   it('on a signal, keeps the server open until the drain is over (app.close(signal) as the shutdown hooks call it)', async () => {
     const health = createHealth()
     const app = await createNestApp({

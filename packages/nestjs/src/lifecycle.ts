@@ -45,10 +45,14 @@ export class HealthgateLifecycle
   // Resolved when the drain is over and installShutdown() asks for the server to be closed, which Nest then does.
   readonly #closeAsked = deferred()
   readonly #serverClosed = deferred()
+  // Read before the Fastify plugin hands the health Fastify's logger: shutdown steps go to Nest's Logger unless
+  // the app gave the health a logger of its own.
+  readonly #healthLogs: boolean
 
   constructor(options: ResolvedOptions, adapterHost: HttpAdapterHost | undefined) {
     this.#options = options
     this.#adapterHost = adapterHost
+    this.#healthLogs = options.health.logs === true
   }
 
   /** Mounts the health routes on the platform (Express: ahead of it; Fastify: through the plugin). */
@@ -57,6 +61,7 @@ export class HealthgateLifecycle
     // An application context without HTTP (a worker, a microservice): the health is still injectable.
     if (!adapter) return
     const { health, handler: handlerOptions } = this.#options
+    // Made on both platforms, so that a bad handler option is reported under the module's name.
     const handler = createHandlerFor(OWNER, health, handlerOptions)
     const type = adapter.getType()
     if (type === 'fastify') {
@@ -80,7 +85,7 @@ export class HealthgateLifecycle
     const { health, shutdown } = this.#options
     if (!shutdown || !this.#server) return
     this.#controller = installShutdown(health, {
-      logger: health.logs ? undefined : nestLogger(),
+      logger: this.#healthLogs ? undefined : nestLogger(),
       ...shutdown,
       // Nest owns the signals and the exit (app.enableShutdownHooks()) and closes the server itself.
       signals: [],
