@@ -1,10 +1,12 @@
 /**
- * One table of HTTP cases, run against every way of serving healthgate: Express 5, Express 4, Fastify 5
- * and the core's node:http listener, each on a real socket. Every server must answer every case with the
- * same status, the same contract headers and byte-identical bodies, and what they answer must be what
- * the contract says (the expected bodies in cases.ts are written out from it, not recorded).
+ * One table of HTTP cases, run against every way of serving healthgate: Express 5, Express 4, Fastify 5,
+ * the core's node:http listener and Nest on its Express and Fastify platforms, each on a real socket. Every
+ * server must answer every case with the same status, the same contract headers and byte-identical bodies, and
+ * what they answer must be what the contract says (the expected bodies in cases.ts are written out from it, not
+ * recorded).
  */
 import type { MaintenanceState } from '@healthgate/core'
+import { FastifyAdapter } from '@nestjs/platform-fastify'
 import Fastify from 'fastify'
 import { type Reply, request } from '../support/http.js'
 import { buildHealth, CASES, type Case, FROZEN_TIME, SECRET, TOKEN } from './cases.js'
@@ -25,6 +27,12 @@ const PLAIN_JSON = 'application/json; charset=utf-8'
  * QUERY to the app's not-found handler on every path, before any plugin sees it.
  */
 const FASTIFY_ROUTES_QUERY = Fastify().supportedMethods.includes('QUERY')
+/** The same for the Fastify that Nest's platform brings (its own dependency, or the lowest one in that run). */
+const NEST_FASTIFY_ROUTES_QUERY = new FastifyAdapter().getInstance().supportedMethods.includes('QUERY')
+const ROUTES_QUERY: Partial<Record<ServerKind, boolean>> = {
+  fastify: FASTIFY_ROUTES_QUERY,
+  'nest-fastify': NEST_FASTIFY_ROUTES_QUERY,
+}
 
 interface Outcome {
   kind: ServerKind
@@ -133,10 +141,15 @@ function expectNoLeak(kind: ServerKind, body: string): void {
 describe.each(CASES.map((testCase) => [testCase.name, testCase] as const))('%s', (_name, testCase) => {
   it(`answers alike on ${SERVER_KINDS.join(', ')}`, async () => {
     let outcomes = await runOnAllServers(testCase)
-    if (testCase.request.method === 'QUERY' && !FASTIFY_ROUTES_QUERY) {
-      const fastify = outcomes.find((outcome) => outcome.kind === 'fastify')
-      expect([fastify?.response.status, fastify?.response.body]).toEqual([404, APP_NOT_FOUND])
-      outcomes = outcomes.filter((outcome) => outcome !== fastify)
+    if (testCase.request.method === 'QUERY') {
+      const unrouted = outcomes.filter((outcome) => ROUTES_QUERY[outcome.kind] === false)
+      for (const { kind, response } of unrouted) {
+        expect({ kind, reply: [response.status, response.body] }).toEqual({
+          kind,
+          reply: [404, APP_NOT_FOUND],
+        })
+      }
+      outcomes = outcomes.filter((outcome) => !unrouted.includes(outcome))
     }
     if (testCase.request.method === 'HEAD') {
       // A twin run, not a second request: a request can change what the next one sees (startup completes).

@@ -65,9 +65,11 @@ function startDemo(framework: string, extraEnv: Record<string, string> = {}): Pr
 }
 
 describe.each([
-  ['express', 'packages/express/dist/index.js'],
-  ['fastify', 'packages/fastify/dist/index.js'],
-])('the %s demo', (framework, adapterDist) => {
+  ['express', {}, 'packages/express/dist/index.js'],
+  ['fastify', {}, 'packages/fastify/dist/index.js'],
+  ['nest', {}, 'packages/nestjs/dist/index.js'],
+  ['nest', { NEST_PLATFORM: 'fastify' }, 'packages/nestjs/dist/index.js'],
+])('the %s demo (env %j)', (framework, extraEnv: Record<string, string>, adapterDist) => {
   let demo: Running | undefined
 
   beforeAll(async () => {
@@ -78,7 +80,7 @@ describe.each([
         )
       }
     }
-    demo = await startDemo(framework)
+    demo = await startDemo(framework, extraEnv)
   })
 
   afterAll(async () => {

@@ -7,8 +7,16 @@ import express5 from 'express'
 import express4 from 'express4'
 import Fastify from 'fastify'
 import type { RequestOptions } from '../support/http.js'
+import { createNestApp, notFoundFilter, textController } from './nest.js'
 
-export const SERVER_KINDS = ['express5', 'express4', 'fastify', 'node'] as const
+export const SERVER_KINDS = [
+  'express5',
+  'express4',
+  'fastify',
+  'node',
+  'nest-express',
+  'nest-fastify',
+] as const
 export type ServerKind = (typeof SERVER_KINDS)[number]
 
 export interface RunningServer {
@@ -65,6 +73,18 @@ export async function startServer(
         }),
       )
       return listen(kind, server.listen(0, '127.0.0.1'))
+    }
+    case 'nest-express':
+    case 'nest-fastify': {
+      const app = await createNestApp({
+        platform: kind === 'nest-express' ? 'express' : 'fastify',
+        health: { health, closeHealth: false, shutdown: false, ...options },
+        controllers: [textController(APP_ROUTES, APP_BODY)],
+      })
+      app.useGlobalFilters(notFoundFilter(app, APP_NOT_FOUND))
+      await app.listen(0, '127.0.0.1')
+      const server = app.getHttpServer() as Server
+      return { kind, port: (server.address() as AddressInfo).port, close: () => app.close() }
     }
   }
 }

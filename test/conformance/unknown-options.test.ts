@@ -1,6 +1,6 @@
 // Every factory rejects a misspelt option the same way: a TypeError naming the function, the option,
 // the closest known one and the list of known ones, instead of silently falling back to a default.
-// Covers every public factory and plugin: core, checks, drivers, adapters, failover and the CLI.
+// Covers every public factory and plugin: core, checks, drivers, adapters (Nest module included), failover and the CLI.
 
 import { amqpCheck } from '@healthgate/amqp'
 import {
@@ -27,6 +27,7 @@ import { addHealthService, shutdownGrpcServer } from '@healthgate/grpc'
 import { mqttCheck } from '@healthgate/mqtt'
 import { mysqlCheck } from '@healthgate/mysql'
 import { natsCheck } from '@healthgate/nats'
+import { HealthgateModule } from '@healthgate/nestjs'
 import { otelMetrics } from '@healthgate/otel'
 import { pgCheck } from '@healthgate/pg'
 import { healthMetrics } from '@healthgate/prometheus'
@@ -117,6 +118,24 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
     () => redisMaintenance({ client: redis, refreshMS: 5 } as never),
     'refreshMS',
     'refreshMs',
+  ],
+  [
+    'HealthgateModule.forRoot',
+    () => HealthgateModule.forRoot({ adminTokn: 'x' } as never),
+    'adminTokn',
+    'adminToken',
+  ],
+  [
+    'HealthgateModule.forRoot shutdown',
+    () => HealthgateModule.forRoot({ shutdown: { maxDrain: 5 } } as never),
+    'maxDrain',
+    'maxDrainMs',
+  ],
+  [
+    'HealthgateModule.forRootAsync',
+    () => HealthgateModule.forRootAsync({ useFactory: () => ({}), injects: [] } as never),
+    'injects',
+    'inject',
   ],
   [
     'createFailover',

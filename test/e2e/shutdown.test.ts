@@ -25,36 +25,46 @@ async function start(name: string, env: Record<string, string> = {}) {
   return { child, port }
 }
 
+/**
+ * The SIGTERM scenario every graceful server must pass: a prober that saw the instance healthy, two slow requests
+ * on keep-alive connections, then SIGTERM. While draining, readiness is 503 for everyone, liveness 200 and the
+ * app still served; the slow requests finish. Resolves once the child exited.
+ */
+async function sigtermWhileBusy(name: string, env: Record<string, string> = {}) {
+  const { child, port } = await start(name, env)
+  const prober = startProber(port, 'kube-probe/e2e-balancer', 100)
+  stops.push(() => prober.stop())
+  await sleep(350) // the prober has seen it healthy a few times
+  const agent = new http.Agent({ keepAlive: true })
+  stops.push(async () => agent.destroy())
+  const slow = [request(port, '/slow', { agent }), request(port, '/slow', { agent })]
+  await sleep(50)
+  child.process.kill('SIGTERM')
+  await child.waitFor(/draining/)
+  const [ready, live, app] = await Promise.all([
+    request(port, '/health/ready'),
+    request(port, '/health/live'),
+    request(port, '/'),
+  ])
+  expect([ready.status, live.status, app.status]).toEqual([503, 200, 200])
+
+  const replies = await Promise.all(slow)
+  expect(replies.map((reply) => [reply.status, reply.body])).toEqual([
+    [200, 'slow done'],
+    [200, 'slow done'],
+  ])
+  const exit = await child.exited
+  expect(prober.statuses.slice(-2)).toEqual([503, 503])
+  const waited = Number(/drain confirmed after (\d+) ms/.exec(child.stdout)?.[1])
+  expect(waited).toBeGreaterThanOrEqual(50)
+  expect(waited).toBeLessThan(3000)
+  return { child, exit }
+}
+
 describe.each(['node-http', 'express', 'fastify'])('%s: SIGTERM', (name) => {
   it('drains until the prober saw 503s, lets slow requests finish, runs the hooks in order and exits 0', async () => {
-    const { child, port } = await start(name)
-    const prober = startProber(port, 'kube-probe/e2e-balancer', 100)
-    stops.push(() => prober.stop())
-    await sleep(350) // the prober has seen it healthy a few times
-    const agent = new http.Agent({ keepAlive: true })
-    stops.push(async () => agent.destroy())
-    const slow = [request(port, '/slow', { agent }), request(port, '/slow', { agent })]
-    await sleep(50)
-    child.process.kill('SIGTERM')
-    await child.waitFor(/draining/)
-    // While draining: readiness 503 for everyone, liveness 200, the app itself still served.
-    const [ready, live, app] = await Promise.all([
-      request(port, '/health/ready'),
-      request(port, '/health/live'),
-      request(port, '/'),
-    ])
-    expect([ready.status, live.status, app.status]).toEqual([503, 200, 200])
-
-    const replies = await Promise.all(slow)
-    expect(replies.map((reply) => [reply.status, reply.body])).toEqual([
-      [200, 'slow done'],
-      [200, 'slow done'],
-    ])
-    expect(await child.exited).toEqual({ code: 0, signal: null })
-    expect(prober.statuses.slice(-2)).toEqual([503, 503])
-    const waited = Number(/drain confirmed after (\d+) ms/.exec(child.stdout)?.[1])
-    expect(waited).toBeGreaterThanOrEqual(50)
-    expect(waited).toBeLessThan(3000)
+    const { child, exit } = await sigtermWhileBusy(name)
+    expect(exit).toEqual({ code: 0, signal: null })
     const lines = child.stdout.split('\n').filter((line) => /^(hook|healthgate|fastify)/.test(line))
     expect(lines.filter((line) => line.startsWith('hook'))).toEqual(['hook 1', 'hook 2', 'hook 3'])
     expect(lines.at(-1)).toBe('healthgate: shutdown complete (exit code 0)')
@@ -62,6 +72,23 @@ describe.each(['node-http', 'express', 'fastify'])('%s: SIGTERM', (name) => {
       // The plugin closes Fastify, whose own onClose hooks run before the shutdown hooks.
       expect(lines.indexOf('fastify onClose')).toBeLessThan(lines.indexOf('hook 1'))
     }
+    expect(child.stderr).toBe('')
+  })
+})
+
+describe.each(['express', 'fastify'])('Nest on %s: SIGTERM with enableShutdownHooks()', (platform) => {
+  it('drains until the prober saw 503s before Nest closes the server, lets slow requests finish, runs the hooks', async () => {
+    const { child, exit } = await sigtermWhileBusy('nest', { PLATFORM: platform })
+    // Nest re-raises the signal once its hooks are done.
+    expect(exit).toEqual({ code: null, signal: 'SIGTERM' })
+    const lines = child.stdout.split('\n').filter((line) => /^(hook|healthgate|nest)/.test(line))
+    // The drain is confirmed before Nest closes the HTTP server; the hooks run after it closed.
+    expect(lines.findIndex((line) => line.includes('drain confirmed'))).toBeLessThan(
+      lines.indexOf('nest: http server closed'),
+    )
+    expect(lines.indexOf('nest: http server closed')).toBeLessThan(lines.indexOf('hook 1'))
+    expect(lines.filter((line) => line.startsWith('hook'))).toEqual(['hook 1', 'hook 2', 'hook 3'])
+    expect(lines.at(-1)).toBe('healthgate: shutdown complete (exit code 0)')
     expect(child.stderr).toBe('')
   })
 })

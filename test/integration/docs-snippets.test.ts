@@ -48,6 +48,13 @@ const PEERS: Record<string, string> = {
   mysql2: '^3.25.0',
   nats: '^2.29.3',
   'prom-client': '^15.1.3',
+  // The Nest module's README: a Nest 11 app on either platform.
+  '@nestjs/common': '^11.2.12',
+  '@nestjs/core': '^11.2.12',
+  '@nestjs/platform-express': '^11.2.12',
+  '@nestjs/platform-fastify': '^11.2.8',
+  'reflect-metadata': '^0.2.2',
+  rxjs: '^7.8.2',
 }
 
 interface Snippet {

@@ -127,7 +127,7 @@ const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) =
     const refused =
       request.headers['content-type'] === undefined
         ? request.method === 'QUERY'
-        : request.mediaType === undefined
+        : isInvalidMediaType(request.mediaType)
     if (!refused) {
       done()
       return
@@ -174,6 +174,11 @@ function send(reply: FastifyReply, result: HealthResponse | undefined): FastifyR
   // The body is serialised already. With a serializer set, Fastify hands a string body to it instead of
   // parsing the JSON media type and looking for its charset parameter on every request.
   return reply.serializer(asIs).send(result.body)
+}
+
+/** Fastify 5.12 reports a Content-Type that is not a media type as `undefined`; 5.11 as `'/'`. */
+function isInvalidMediaType(mediaType: string | undefined): boolean {
+  return mediaType === undefined || mediaType === '/'
 }
 
 function asIs(payload: string): string {

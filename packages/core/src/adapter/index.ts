@@ -2,6 +2,7 @@
 // requests to the core handler). App developers use the package root instead.
 export type { HealthHandler } from '../handler.js'
 export { createHandlerFor, HANDLER_OPTION_KEYS } from '../handler.js'
+export { HEALTH_OPTION_KEYS } from '../health/options.js'
 export { MAX_ADMIN_BODY_BYTES } from '../http/admin-body.js'
 export type { HeaderValue, HealthRequest, HealthResponse } from '../http/types.js'
 export { remoteAddressOf, toHealthRequest, writeHealthResponse, writeInternalError } from '../node.js'

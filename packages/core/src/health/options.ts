@@ -80,8 +80,9 @@ export interface HealthSettings {
 }
 
 const read = optionReader('createHealth')
+/** The option names of `createHealth()`, for wrappers that take them among their own (e.g. a Nest module). */
 // Spelt out as an object so that the compiler flags an option missing here.
-const KEYS = Object.keys({
+export const HEALTH_OPTION_KEYS: readonly string[] = Object.keys({
   checks: true,
   defaultTimeoutMs: true,
   defaultCacheTtlMs: true,
@@ -100,7 +101,7 @@ const KEYS = Object.keys({
 
 /** Validates the options of `createHealth()`: a `TypeError` names the offending option. */
 export function readHealthOptions(options: HealthOptions | undefined): HealthSettings {
-  const given = read.object(options, KEYS) as HealthOptions
+  const given = read.object(options, HEALTH_OPTION_KEYS) as HealthOptions
   const onError = read.func<ErrorHandler>('onError', given.onError) ?? defaultOnError
   const store = given.maintenance ?? memoryMaintenance({ onError })
   if (typeof store?.read !== 'function' || typeof store.set !== 'function') {
