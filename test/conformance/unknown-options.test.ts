@@ -30,7 +30,7 @@ import { natsCheck } from '@healthgate/nats'
 import { otelMetrics } from '@healthgate/otel'
 import { pgCheck } from '@healthgate/pg'
 import { healthMetrics } from '@healthgate/prometheus'
-import { redisCheck, redisMaintenance } from '@healthgate/redis'
+import { redisCheck, redisFleet, redisMaintenance } from '@healthgate/redis'
 import Fastify from 'fastify'
 import { run } from '../cli/run.js'
 
@@ -117,6 +117,17 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
     () => redisMaintenance({ client: redis, refreshMS: 5 } as never),
     'refreshMS',
     'refreshMs',
+  ],
+  [
+    'redisFleet',
+    () =>
+      redisFleet({
+        client: { status: 'ready', eval: async () => 0 },
+        service: 's',
+        minAvaliable: 2,
+      } as never),
+    'minAvaliable',
+    'minAvailable',
   ],
   [
     'createFailover',
