@@ -2,7 +2,7 @@
 // this instance's readiness to publish it, gates entering maintenance (a disruption budget) and may keep
 // readiness at 200 `warn` while most of the fleet fails too (a panic threshold).
 import type { HealthReport, LifecycleState, Status } from '../types.js'
-import type { HealthEvents, PanicChangeEvent } from './events.js'
+import type { HealthEvents } from './events.js'
 import type { Registry } from './registry.js'
 
 /** This instance as a fleet plugin publishes it: readiness from the latest results, panic left out. */
