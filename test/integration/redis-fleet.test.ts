@@ -1,82 +1,17 @@
 // Fleet awareness through the real Redis: membership and expiry, the fleet view, the disruption budget
 // (atomic across instances), Redis down, and the panic threshold.
-import { createHealth, type PanicChangeEvent } from '@healthgate/core'
-import { type FleetView, type RedisFleetOptions, redisFleet } from '@healthgate/redis'
-import { Redis } from 'ioredis'
+import type { PanicChangeEvent } from '@healthgate/core'
+import type { FleetView } from '@healthgate/redis'
 import { startChild } from '../reliability/support/child.js'
 import { cleanupRegistry } from '../support/cleanup.js'
 import { createFaultProxy } from '../support/fault-proxy.js'
-import { ADMIN_TOKEN, serve } from '../support/http.js'
-import { endpointOf, REDIS_URL, uniqueSuffix } from '../support/services.js'
+import { fleetTools, type Instance } from '../support/fleet.js'
+import { ADMIN_TOKEN } from '../support/http.js'
+import { endpointOf, REDIS_URL } from '../support/services.js'
 import { waitFor } from '../support/wait.js'
 
 const later = cleanupRegistry()
-
-interface Setup {
-  key: string
-  service: string
-  /** Through a fault proxy rather than straight to Redis. */
-  url?: string
-}
-
-async function setup(): Promise<Setup> {
-  const key = `healthgate:test:fleet:${uniqueSuffix()}`
-  const admin = later(new Redis(REDIS_URL), (c) => c.disconnect())
-  later(key, async (k) => {
-    const keys = await admin.keys(`${k}:*`)
-    if (keys.length > 0) await admin.del(...keys)
-  })
-  return { key, service: 'svc' }
-}
-
-/** One instance: its own Redis client, a critical `db` check driven by `dbUp`, served with the admin API. */
-async function instance(
-  where: Setup,
-  instanceId: string,
-  options: Partial<RedisFleetOptions> = {},
-  redisUrl = REDIS_URL,
-) {
-  const client = later(new Redis(redisUrl, { retryStrategy: (times) => Math.min(times * 50, 500) }), (c) =>
-    c.disconnect(),
-  )
-  client.on('error', () => {})
-  await waitFor(() => client.status === 'ready', 3000)
-  const fleet = redisFleet({
-    client,
-    key: where.key,
-    service: where.service,
-    instanceId,
-    address: `127.0.0.1:${instanceId}`,
-    intervalMs: 200,
-    ttlMs: 1500,
-    timeoutMs: 500,
-    ...options,
-  })
-  const state = { dbUp: true }
-  const health = later(
-    createHealth({
-      version: '1.2.3',
-      fleet,
-      checks: [
-        {
-          name: 'db',
-          intervalMs: 100,
-          check: async () => {
-            if (!state.dbUp) throw new Error('database unreachable')
-          },
-        },
-      ],
-    }),
-    (h) => h.close(),
-  )
-  const server = later(await serve(health), (s) => s.close())
-  const put = (body = '{}') => server.request('PUT', '/health/maintenance', ADMIN_TOKEN, body)
-  const del = () => server.request('DELETE', '/health/maintenance', ADMIN_TOKEN)
-  const view = async () => JSON.parse((await server.get('/health/fleet', ADMIN_TOKEN)).body) as FleetView
-  return { id: instanceId, client, fleet, health, server, state, put, del, view }
-}
-
-type Instance = Awaited<ReturnType<typeof instance>>
+const { setup, instance } = fleetTools(later)
 
 const ids = (view: FleetView) => view.instances.map((member) => member.id)
 const allReady = (view: FleetView, count: number) => view.total === count && view.ready === count

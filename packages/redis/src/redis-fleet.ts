@@ -165,6 +165,7 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
   let closed = false
   let inflight: Promise<void> | undefined
   let queued: Promise<void> | undefined
+  let admitting: Promise<unknown> | undefined
   let offChange = noop
   let timer: ReturnType<typeof setInterval> | undefined
 
@@ -217,6 +218,8 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
   }
 
   const publishOnce = async (): Promise<void> => {
+    // Not while an admission is decided: this instance's record would be written with a guess at its outcome.
+    await admitting
     try {
       const reply = (await run(PUBLISH_SCRIPT, [instanceId, ttlMs, JSON.stringify(record())])) as unknown[]
       if (closed) return
@@ -275,18 +278,25 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
         reserved = true
         return release
       }
-      let reply: unknown[]
+      const own = JSON.stringify({ ...record(), maintenance: true })
+      let decided = noop
+      admitting = new Promise<void>((resolve) => {
+        decided = resolve
+      })
+      let reply: number[]
       try {
-        reserved = true
-        const own = JSON.stringify(record())
-        reply = (await run(ADMIT_SCRIPT, [instanceId, ttlMs, budget.count, budget.percent, own])) as unknown[]
+        const answer = await run(ADMIT_SCRIPT, [instanceId, ttlMs, budget.count, budget.percent, own])
+        reply = (answer as unknown[]).map(Number)
+        // Set before any publication goes out again: they now carry the reservation.
+        reserved = reply[0] === 1
       } catch {
-        reserved = false
         return refuse(`${UNKNOWN_NOTE}, so the budget cannot be checked; force to enter anyway`)
+      } finally {
+        admitting = undefined
+        decided()
       }
-      const [admitted, ready, total, required] = reply.map(Number) as [number, number, number, number]
+      const [admitted, ready, total, required] = reply
       if (admitted !== 1) {
-        reserved = false
         refuse(
           `${ready} of ${total} instances are ready; taking this one out needs at least ${required} to stay ready`,
         )
