@@ -191,12 +191,18 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
     return own
   }
 
+  /** Whether this instance's readiness fails on its checks (not maintenance, draining or startup). */
+  const failingHere = (): boolean => {
+    const own = host?.readiness()
+    return (
+      own !== undefined && own.status === 'fail' && own.state === 'ready' && !own.maintenance && !own.draining
+    )
+  }
+
   /** The panic output: this instance fails on its checks and the fleet's ready share is below the threshold. */
   const decidePanic = (): string | undefined => {
     if (panicThreshold === undefined || knownAt === undefined || !host) return undefined
-    if (performance.now() - knownAt > ttlMs) return undefined
-    const own = host.readiness()
-    if (own.status !== 'fail' || own.maintenance || own.draining || own.state !== 'ready') return undefined
+    if (performance.now() - knownAt > ttlMs || !failingHere()) return undefined
     let total = 0
     let ready = 0
     for (const [id, member] of members) {
@@ -264,7 +270,17 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
         updatePanic()
         void sync()
       })
-      timer = setInterval(() => void sync(), intervalMs)
+      // A quarter of the interval while this instance fails and could join a panic: the rest of the fleet's
+      // failures are seen within a fraction of the balancer's fall, not a whole interval later.
+      const fast = Math.max(50, intervalMs / 4)
+      let last = 0
+      timer = setInterval(() => {
+        const now = performance.now()
+        if (now - last >= intervalMs - fast / 2 || (panicThreshold !== undefined && failingHere())) {
+          last = now
+          void sync()
+        }
+      }, fast)
       timer.unref?.()
       void sync()
     },
