@@ -41,7 +41,7 @@ export interface HealthFleet {
   /**
    * Reserves this instance's way into maintenance under the disruption budget. Resolves with a release
    * function called once maintenance is entered (or failed to be); rejects with a
-   * {@link MaintenanceRefusedError} when the budget refuses. Never called to leave maintenance.
+   * `MaintenanceRefusedError` when the budget refuses. Never called to leave maintenance.
    */
   admitMaintenance(options: { force: boolean }): Promise<() => void>
   /**
