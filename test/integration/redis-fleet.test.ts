@@ -193,6 +193,16 @@ describe('redisFleet', () => {
     await waitFor(async () => (await a.view()).ready === 2, 3000, 20)
     await new Promise((resolve) => setTimeout(resolve, 600))
     expect((await a.server.get('/health')).status).toBe(503)
+    // An instance taken out on purpose is not part of the outage: 1 ready of 2 serving is not below 0.5.
+    expect((await b.put()).status).toBe(200)
+    await waitFor(
+      async () => (await a.view()).instances.some((member) => member.id === 'b' && member.maintenance),
+      3000,
+      20,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    expect((await a.server.get('/health')).status).toBe(503)
+    expect((await b.del()).status).toBe(200)
 
     // The shared dependency fails everywhere: the ready share drops to 0, below 0.5.
     b.state.dbUp = false

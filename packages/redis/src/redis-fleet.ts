@@ -206,7 +206,8 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
     let total = 0
     let ready = 0
     for (const [id, member] of members) {
-      if (id === instanceId) continue
+      // Instances taken out on purpose (maintenance, draining) are not part of the outage.
+      if (id === instanceId || member.maintenance || member.draining) continue
       total++
       if (isReady(member)) ready++
     }
