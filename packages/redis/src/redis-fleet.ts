@@ -169,10 +169,21 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
   let offChange = noop
   let timer: ReturnType<typeof setInterval> | undefined
 
+  // Commands past their deadline and still unanswered: while there are any, no new one is queued behind them.
+  let stuck = 0
   const run = (script: string, args: (string | number)[]): Promise<unknown> => {
     if (client.status !== 'ready') return Promise.reject(new Error(`Redis connection is ${client.status}`))
-    return withDeadline(() => client.eval(script, keys.length, ...keys, ...args), timeoutMs, {
-      timeoutReason: () => new Error(`fleet command timed out after ${timeoutMs} ms`),
+    if (stuck > 0) return Promise.reject(new Error('an earlier fleet command is still unanswered'))
+    const sent = client.eval(script, keys.length, ...keys, ...args)
+    return withDeadline(() => sent, timeoutMs, {
+      timeoutReason: () => {
+        stuck++
+        const settled = () => {
+          stuck--
+        }
+        sent.then(settled, settled)
+        return new Error(`fleet command timed out after ${timeoutMs} ms`)
+      },
     })
   }
 
