@@ -102,7 +102,7 @@ export function baseUrl(address) {
 }
 
 /** The curl lines to try against a running demo. */
-export function usage(url, { adminToken, adminUrl = url, path = '/health' }) {
+export function usage(url, { adminToken, adminUrl = url, path = '/health', inFleet = false }) {
   const lines = [
     `  curl -i ${url}/`,
     `  curl -i ${url}${path}`,
@@ -117,6 +117,7 @@ export function usage(url, { adminToken, adminUrl = url, path = '/health' }) {
       `  curl -i -X PUT ${auth} -H 'content-type: application/json' -d '{"reason":"deploy 1.4.2"}' ${adminUrl}${path}/maintenance`,
       `  curl -i -X DELETE ${auth} ${adminUrl}${path}/maintenance`,
     )
+    if (inFleet) lines.push(`  curl -i ${auth} ${adminUrl}${path}/fleet`)
   } else {
     lines.push('  (set HEALTHGATE_ADMIN_TOKEN to turn on the maintenance API and detailed bodies)')
   }

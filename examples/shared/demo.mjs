@@ -6,6 +6,7 @@ import { healthMetrics } from '@healthgate/prometheus'
 import { pino } from 'pino'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { baseUrl, checksFromEnv, serverConfig, usage } from './checks.mjs'
+import { fleetFromEnv } from './fleet.mjs'
 
 /**
  * Starts one demo app: the checks from `env`, one health that logs JSON lines (pino) to stdout, its metrics
@@ -23,9 +24,21 @@ import { baseUrl, checksFromEnv, serverConfig, usage } from './checks.mjs'
 export async function startDemo({ id, packageUrl, serve }, env = process.env) {
   const { port, host, adminToken, adminPort } = serverConfig(env)
   const { version } = JSON.parse(readFileSync(packageUrl, 'utf8'))
-  const { checks, close: closeClients } = await checksFromEnv(env)
+  const { checks, close: closeChecks } = await checksFromEnv(env)
+  let fleet
+  let closeFleet
+  try {
+    ;({ fleet, close: closeFleet } = await fleetFromEnv(env, port))
+  } catch (error) {
+    await closeChecks()
+    throw error
+  }
+  const closeClients = async () => {
+    await closeChecks()
+    await closeFleet?.()
+  }
   const logger = pino({ level: env.LOG_LEVEL || 'info', base: { service: `healthgate-demo-${id}` } })
-  const health = createHealth({ checks, version, serviceId: `healthgate-demo-${id}`, logger })
+  const health = createHealth({ checks, version, serviceId: `healthgate-demo-${id}`, logger, fleet })
   // A registry per demo, so that several demos can run in one process (the tests do).
   const metrics = new Registry()
   collectDefaultMetrics({ register: metrics })
@@ -85,7 +98,8 @@ export async function startDemo({ id, packageUrl, serve }, env = process.env) {
   }
   const url = baseUrl(app.server.address())
   const adminUrl = admin ? baseUrl(admin.address()) : url
-  return { server: app.server, health, url, adminUrl, grpcPort: grpc?.port, adminToken, close }
+  const inFleet = fleet !== undefined
+  return { server: app.server, health, url, adminUrl, grpcPort: grpc?.port, adminToken, inFleet, close }
 }
 
 /**

@@ -457,11 +457,11 @@ describe('maintenance usage errors (exit 2, nothing sent)', () => {
     ],
     [
       ['maintenance', 'on', '--url', 'http://a.example/health', '--fleet'],
-      'unknown option `--fleet`; Known options: --url, --reason, --wait, --timeout, --interval, --json, --help',
+      'unknown option `--fleet`; Known options: --url, --reason, --wait, --wait-for-budget, --force, --timeout, --interval, --json, --help',
     ],
     [
       ['maintenance', 'on', '--url', 'http://a.example/health', '--wiat'],
-      'unknown option `--wiat`; did you mean `--wait`? Known options: --url, --reason, --wait, --timeout, --interval, --json, --help',
+      'unknown option `--wiat`; did you mean `--wait`? Known options: --url, --reason, --wait, --wait-for-budget, --force, --timeout, --interval, --json, --help',
     ],
   ])('%j', async (argv, message) => {
     const result = await run(argv, { env })

@@ -863,8 +863,8 @@ export const CASES: Case[] = [
   },
   {
     name: 'admin: an unknown field -> 400',
-    request: admin('PUT', '{"reason":"x","force":true}'),
-    expect: rejected(400, error(400, 'Unknown field "force"; only "reason" is accepted')),
+    request: admin('PUT', '{"reason":"x","forse":true}'),
+    expect: rejected(400, error(400, 'Unknown field "forse"; only "reason" and "force" are accepted')),
   },
   {
     name: 'admin: invalid UTF-8 -> 400',

@@ -31,7 +31,7 @@ import { HealthgateModule } from '@healthgate/nestjs'
 import { otelMetrics } from '@healthgate/otel'
 import { pgCheck } from '@healthgate/pg'
 import { healthMetrics } from '@healthgate/prometheus'
-import { redisCheck, redisMaintenance } from '@healthgate/redis'
+import { redisCheck, redisFleet, redisMaintenance } from '@healthgate/redis'
 import Fastify from 'fastify'
 import { run } from '../cli/run.js'
 
@@ -136,6 +136,17 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
     () => HealthgateModule.forRootAsync({ useFactory: () => ({}), injects: [] } as never),
     'injects',
     'inject',
+  ],
+  [
+    'redisFleet',
+    () =>
+      redisFleet({
+        client: { status: 'ready', eval: async () => 0 },
+        service: 's',
+        minAvaliable: 2,
+      } as never),
+    'minAvaliable',
+    'minAvailable',
   ],
   [
     'createFailover',

@@ -12,6 +12,7 @@ export const TOP_HELP = `Usage: healthgate <command> [options]
 Commands:
   probe <url>                   One health request; exit 0 when healthy, 1 when not (Docker HEALTHCHECK)
   status <url>                  The checks of one instance as a table; exit 0 when healthy, 1 when not
+  status --fleet <url>          Every instance of the fleet <url> belongs to (admin token)
   maintenance on|off|status <url>
                                 Toggle maintenance on one instance, optionally waiting for the drain
 
@@ -56,6 +57,10 @@ Options:
   --url URL              The URL, instead of the argument
   --timeout DURATION     Give up after this long, exit 1. Default: 5s
   --json                 Print the report as JSON (the body plus url and httpStatus)
+  --fleet                Print the fleet view instead (GET <url>/fleet, needs HEALTHGATE_ADMIN_TOKEN): every
+                         instance with its status, readiness, maintenance, draining, version, address and
+                         last publication, \`*\` marking the one asked. Exit 1 when the fleet is unknown
+                         (the instance cannot reach Redis)
   -h, --help             Show this help
 
 ${EXIT_CODES}
@@ -74,6 +79,10 @@ Options:
   --wait                 on:  return once the instance reports drained (the load balancers have seen
                               its 503s), or once <url>/ready answers 503 on servers without drain tracking
                          off: return once <url>/ready answers 200
+  --wait-for-budget      on: while the fleet's disruption budget refuses (409), ask again every --interval,
+                         showing the refusal, until it lets this instance go or --timeout passes
+  --force                on: enter maintenance even when the disruption budget refuses or cannot be checked
+                         (the fleet unknown because Redis is unreachable)
   --timeout DURATION     Give up after this long, exit 1. Default: 120s
   --interval DURATION    Time between polls while waiting. Default: 500ms
   --json                 Print the final maintenance state as JSON; while waiting, one JSON line per change
@@ -88,6 +97,7 @@ why (periodic or matched), their interval and their consecutive 503s.
 Examples:
   export HEALTHGATE_ADMIN_TOKEN=...   # from your secret store
   healthgate maintenance on http://10.0.0.5:3000/health --reason "deploy 42" --wait
+  healthgate maintenance on http://10.0.0.5:3000/health --wait-for-budget --wait
   healthgate maintenance off --url http://10.0.0.5:3000/health --wait
 
 ${EXIT_CODES}

@@ -1,6 +1,6 @@
 // What a program embedding the CLI needs: run it, give it streams, read its exit codes and errors.
 export type { CliContext, Output } from './args.js'
-export type { MaintenanceBody } from './commands/maintenance.js'
+export type { FleetBody, MaintenanceBody } from './commands/admin-client.js'
 export {
   CommandError,
   EXIT,

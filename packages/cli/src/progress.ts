@@ -10,8 +10,8 @@ export interface Holder {
 }
 
 export interface WaitState {
-  /** What is awaited: `drain` (maintenance on) or `ready` (maintenance off). */
-  waitingFor: 'drain' | 'ready'
+  /** What is awaited: `drain` (maintenance on), `ready` (maintenance off), `budget` (--wait-for-budget). */
+  waitingFor: 'drain' | 'ready' | 'budget'
   elapsedMs: number
   timeoutMs: number
   /** The balancers still holding the drain (drain only). */
@@ -40,7 +40,7 @@ const paint = (color: boolean, code: string, text: string) => (color ? `\x1b[${c
 
 /** The words of a state without the clock: a new one is a change worth a line. */
 export function describeWait(state: WaitState, color = false): string {
-  if (state.waitingFor === 'ready' || state.holding.length === 0) return state.detail
+  if (state.waitingFor !== 'drain' || state.holding.length === 0) return state.detail
   const of = state.threshold === undefined ? '' : `/${state.threshold}`
   const holders = state.holding.map(
     (holder) => `${paint(color, '1', holder.id)} ${paint(color, '33', `${holder.consecutive503}${of}`)} 503s`,
@@ -51,7 +51,7 @@ export function describeWait(state: WaitState, color = false): string {
 /** The live terminal line: what is awaited, who holds it, elapsed against the timeout. */
 export function renderLiveLine(state: WaitState, color: boolean): string {
   const clock = paint(color, '2', `${formatDuration(state.elapsedMs)} / ${formatDuration(state.timeoutMs)}`)
-  const what = state.waitingFor === 'drain' ? 'drain' : 'ready'
+  const what = state.waitingFor
   return `${paint(color, '36', what)} ${clock} ${describeWait(state, color)}`
 }
 

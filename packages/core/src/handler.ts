@@ -1,5 +1,5 @@
 import type { Health } from './health.js'
-import { createAdminRoute } from './http/admin.js'
+import { createAdminRoute, createFleetRoute } from './http/admin.js'
 import { createAuth, MIN_ADMIN_TOKEN_LENGTH } from './http/auth.js'
 import { createProbeRoutes, type DetailsMode } from './http/probes.js'
 import { createReportRenderer, withoutHeadBody } from './http/response.js'
@@ -142,7 +142,9 @@ export function createHandlerFor(
   const route = createRouter(
     path,
     probes,
-    serveAdmin || mode === 'admin' ? createAdminRoute(health, auth) : undefined,
+    serveAdmin || mode === 'admin'
+      ? { maintenance: createAdminRoute(health, auth), fleet: createFleetRoute(health, auth) }
+      : undefined,
     mode,
   )
 

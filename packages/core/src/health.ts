@@ -13,9 +13,12 @@ import {
   HealthEvents,
   type LifecycleChangeEvent,
   type MaintenanceChangeEvent,
+  type PanicChangeEvent,
   type ShutdownStepEvent,
   type StatusChangeEvent,
 } from './health/events.js'
+import { type EnterMaintenanceOptions, FleetLink } from './health/fleet.js'
+import type { HealthLogger } from './health/log.js'
 import { subscribeLogger } from './health/log.js'
 import { MaintenanceSwitch } from './health/maintenance-switch.js'
 import { type HealthOptions, readHealthOptions, readLogger } from './health/options.js'
@@ -35,27 +38,13 @@ import type {
 } from './types.js'
 
 export { aggregateStatus } from './health/aggregate.js'
-export type { DrainStatus, DrainWaitResult, Prober, WaitForDrainOptions } from './health/drain.js'
-export type {
-  AdminEvent,
-  CheckChangeEvent,
-  CheckRunEvent,
-  DrainEvent,
-  LifecycleChangeEvent,
-  MaintenanceChangeEvent,
-  ShutdownStepEvent,
-  StatusChangeEvent,
-} from './health/events.js'
-
-import type { HealthLogger } from './health/log.js'
-
-export type { HealthLogger } from './health/log.js'
 export type { HealthOptions } from './health/options.js'
 
 /** The maintenance state together with the drain status, as `GET /health/maintenance` shows it. */
 export interface MaintenanceStatus extends MaintenanceState, DrainStatus {}
 
 const readEvaluate = optionReader('health.evaluate')
+const readEnter = optionReader('health.enterMaintenance')
 const EVALUATE_KEYS = ['probe', 'exclude']
 const PROBES: readonly Probe[] = ['live', 'ready', 'startup']
 
@@ -80,6 +69,7 @@ export class Health {
   readonly #defaults: RunnerDefaults
   readonly #onError: ErrorHandler
   readonly #evaluator: Evaluator
+  readonly #fleet: FleetLink
   // Built once: the events call it on every change while someone listens for status changes.
   readonly #readyStatus = (): Status => this.#evaluator.readyStatus()
   #logs: boolean
@@ -121,7 +111,9 @@ export class Health {
       this.#registry.changed()
     })
     this.#maintenanceOn = this.#maintenance.read().enabled
-    this.#evaluator = new Evaluator(this.#registry, this.#maintenance, settings.startup)
+    this.#evaluator = new Evaluator(this.#registry, this.#maintenance, settings.startup, () =>
+      this.#fleet?.panic(),
+    )
     this.#drain = new DrainTracker(
       this.unhealthyThreshold,
       this.proberTtlMs,
@@ -129,6 +121,9 @@ export class Health {
       settings.matchProber,
     )
     for (const runner of runners) this.#install(runner)
+    this.#fleet = new FleetLink(settings.fleet, this.version, this.#events, this.#registry, () =>
+      this.#evaluator.unpanicked(),
+    )
     if (settings.startup === 'auto' && !this.#registry.hasTag('startup')) this.#registry.markStarted()
   }
 
@@ -170,13 +165,15 @@ export class Health {
   markStarted(): void {
     this.#registry.markStarted()
   }
-  /** Enters maintenance: readiness answers 503 from the next request on; liveness stays 200. */
-  enterMaintenance(reason?: string): Promise<void> {
-    return this.#maintenance.enter(reason)
+  /** Enters maintenance (readiness 503, liveness 200). A `fleet` budget may refuse it: `MaintenanceRefusedError`. */
+  async enterMaintenance(reason?: string, options?: EnterMaintenanceOptions): Promise<void> {
+    const force = readEnter.boolean('force', readEnter.object(options, ['force']).force, false)
+    const enter = () => this.#maintenance.enter(reason)
+    return this.#fleet.enterMaintenance(enter, this.#maintenance.read().enabled, force)
   }
   /** Leaves maintenance: readiness follows the checks again. */
   leaveMaintenance(): Promise<void> {
-    return this.#maintenance.leave()
+    return this.#fleet.leaveMaintenance(() => this.#maintenance.leave())
   }
   /** Starts draining for a shutdown: readiness answers 503 from the next request on, liveness stays 200. */
   startDraining(): void {
@@ -247,6 +244,14 @@ export class Health {
   /** Subscribes to draining starting, being confirmed by the load balancers, and ending. */
   onDrain(listener: (event: DrainEvent) => void): () => void {
     return this.#events.drain.add(listener)
+  }
+  /** Subscribes to the fleet's panic threshold starting or ending to hold readiness at 200 (see `fleet`). */
+  onPanicChange(listener: (event: PanicChangeEvent) => void): () => void {
+    return this.#events.panic.add(listener)
+  }
+  /** The fleet view (`GET /health/fleet`); `undefined` without a `fleet`. */
+  fleetView(): Promise<object> | undefined {
+    return this.#fleet.fleet?.view()
   }
   /** Subscribes to the steps of a shutdown run by `installShutdown()`. */
   onShutdownStep(listener: (event: ShutdownStepEvent) => void): () => void {
@@ -337,7 +342,11 @@ export class Health {
   async close(): Promise<void> {
     if (!this.#registry.stop()) return
     const closing = [...this.#registry.runners()].map((runner) => runner.close())
-    const results = await Promise.allSettled([...closing, (async () => this.#maintenance.close())()])
+    const stores = (async () => {
+      await this.#fleet.fleet?.close()
+      await this.#maintenance.close()
+    })()
+    const results = await Promise.allSettled([...closing, stores])
     for (const result of results) if (result.status === 'rejected') this.#onError(result.reason)
     this.#events.clear()
     this.#evaluator.clear()

@@ -9,25 +9,30 @@ export type { FileMaintenanceOptions, FileMaintenanceStore } from './file-mainte
 export { fileMaintenance } from './file-maintenance.js'
 export type { DetailsMode, HandlerOptions, HealthHandler } from './handler.js'
 export { createHandler } from './handler.js'
-export type { ProberMatchOptions } from './health/prober-match.js'
-export { DEFAULT_PROBER_USER_AGENTS } from './health/prober-match.js'
+export type { DrainStatus, DrainWaitResult, Prober, WaitForDrainOptions } from './health/drain.js'
 export type {
   AdminEvent,
   CheckChangeEvent,
   CheckRunEvent,
   DrainEvent,
-  DrainStatus,
-  DrainWaitResult,
-  HealthLogger,
-  HealthOptions,
   LifecycleChangeEvent,
   MaintenanceChangeEvent,
-  MaintenanceStatus,
-  Prober,
+  PanicChangeEvent,
   ShutdownStepEvent,
   StatusChangeEvent,
-  WaitForDrainOptions,
-} from './health.js'
+} from './health/events.js'
+export type {
+  EnterMaintenanceOptions,
+  FleetHost,
+  FleetReadiness,
+  HealthFleet,
+} from './health/fleet.js'
+export { isMaintenanceRefusedError, MaintenanceRefusedError } from './health/fleet.js'
+export type { HealthLogger } from './health/log.js'
+export type { HealthOptions } from './health/options.js'
+export type { ProberMatchOptions } from './health/prober-match.js'
+export { DEFAULT_PROBER_USER_AGENTS } from './health/prober-match.js'
+export type { MaintenanceStatus } from './health.js'
 export { aggregateStatus, createHealth, Health } from './health.js'
 export type { MemoryMaintenanceOptions } from './maintenance.js'
 export { memoryMaintenance, sameMaintenance } from './maintenance.js'

@@ -1,6 +1,12 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createHealth, createNodeListener, type Health } from '@healthgate/core'
+import {
+  createHealth,
+  createNodeListener,
+  type FleetHost,
+  type Health,
+  type HealthFleet,
+} from '@healthgate/core'
 import { Registry } from 'prom-client'
 import { healthMetrics } from './index.js'
 
@@ -145,4 +151,41 @@ test('the disposer unregisters the metrics and stops counting', async () => {
   expect(await registry.getMetricsAsJSON()).toEqual([])
   // Registering again works: nothing is left behind.
   cleanups.push(healthMetrics(health, { registry }))
+})
+
+test('the fleet panic: a gauge while it holds readiness, a counter of its starts', async () => {
+  let host: FleetHost | undefined
+  let output: string | undefined
+  const fleet: HealthFleet = {
+    attach: (attached) => {
+      host = attached
+    },
+    admitMaintenance: async () => () => {},
+    panic: () => output,
+    view: async () => ({}),
+    close: () => {},
+  }
+  const health = createHealth({
+    fleet,
+    checks: [{ name: 'db', check: () => Promise.reject(new Error('down')) }],
+  })
+  const registry = new Registry()
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => {})
+  cleanups.push(
+    () => health.close(),
+    healthMetrics(health, { registry }),
+    () => warn.mockRestore(),
+  )
+  await health.evaluate()
+  expect(await value(registry, 'healthgate_fleet_panic')).toBe(0)
+  expect(await value(registry, 'healthgate_ready')).toBe(0)
+  output = 'fleet panic: 0 of 2 instances ready'
+  host?.panicChanged()
+  expect(await value(registry, 'healthgate_fleet_panic')).toBe(1)
+  expect(await value(registry, 'healthgate_fleet_panics_total')).toBe(1)
+  expect(await value(registry, 'healthgate_ready')).toBe(1)
+  output = undefined
+  host?.panicChanged()
+  expect(await value(registry, 'healthgate_fleet_panic')).toBe(0)
+  expect(await value(registry, 'healthgate_fleet_panics_total')).toBe(1)
 })

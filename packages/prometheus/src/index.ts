@@ -30,6 +30,8 @@ const KEYS = Object.keys({ registry: true } satisfies Record<keyof HealthMetrics
  * | `healthgate_ready` | 1 when readiness would answer 200 |
  * | `healthgate_maintenance`, `healthgate_draining` | 0 or 1 |
  * | `healthgate_probers` | `kind`: `active` (counted for drain confirmation), `holding` (still holding it up) |
+ * | `healthgate_fleet_panic` | 1 while a fleet's panic threshold holds a failing readiness at 200 (`redisFleet`) |
+ * | `healthgate_fleet_panics_total` | times the panic threshold started holding readiness |
  */
 export function healthMetrics(health: Health, options?: HealthMetricsOptions): HealthMetricsDisposer {
   if (typeof health?.onCheckResult !== 'function' || typeof health.latestResults !== 'function') {
@@ -122,6 +124,25 @@ export function healthMetrics(health: Health, options?: HealthMetricsOptions): H
     },
   })
 
+  let panicking = false
+  const panic = new Gauge({
+    name: 'healthgate_fleet_panic',
+    help: "Whether the fleet's panic threshold holds a failing readiness at 200 (1) or not (0).",
+    registers,
+    collect() {
+      this.set(panicking ? 1 : 0)
+    },
+  })
+  const panics = new Counter({
+    name: 'healthgate_fleet_panics_total',
+    help: "Times the fleet's panic threshold started holding a failing readiness at 200.",
+    registers,
+  })
+  const offPanic = health.onPanicChange((event) => {
+    panicking = event.panic
+    if (event.panic) panics.inc()
+  })
+
   const offRuns = health.onCheckResult(({ name, result }) => {
     runs.inc({ check: name, result: result.status })
     duration.observe({ check: name }, result.durationMs / 1000)
@@ -140,6 +161,8 @@ export function healthMetrics(health: Health, options?: HealthMetricsOptions): H
     maintenance,
     draining,
     probers,
+    panic,
+    panics,
   ].map((metric) => (metric as unknown as { name: string }).name)
   let disposed = false
   return () => {
@@ -147,6 +170,7 @@ export function healthMetrics(health: Health, options?: HealthMetricsOptions): H
     disposed = true
     offRuns()
     offChanges()
+    offPanic()
     for (const name of names) registry.removeSingleMetric(name)
   }
 }

@@ -61,3 +61,10 @@ export interface RedisMaintenanceClientLike {
   /** Removes a listener. */
   removeListener(event: 'ready', listener: () => void): unknown
 }
+
+/** The command the fleet sends on the application's ioredis `Redis` or `Cluster`: its Lua scripts. */
+export interface RedisFleetClientLike {
+  readonly status: string
+  /** Runs a Lua script (`EVAL`). */
+  eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>
+}

@@ -1,48 +1,12 @@
-import { raceDeadline, sleep } from '@healthgate/core/primitives'
 import { type Io, parseCommand } from '../args.js'
-import { CommandError, EXIT, InterruptedError, UsageError } from '../errors.js'
+import { EXIT, UsageError } from '../errors.js'
 import { HELP } from '../help.js'
 import { type Holder, Progress, progressMode, type WaitState } from '../progress.js'
 import { formatDuration, parseDuration, readTargetUrl } from '../values.js'
-import { VERSION } from '../version.js'
-
-/** The admin API's maintenance JSON (core handler contract); every field is optional to tolerate older servers. */
-export interface MaintenanceBody {
-  enabled?: boolean
-  reason?: string
-  since?: string
-  source?: string
-  /** The load balancers have seen this instance answer 503 (drain confirmed). Absent on servers without drain tracking. */
-  drained?: boolean
-  /** `'fleet'` when the change applies to every instance sharing the store (e.g. Redis). */
-  scope?: string
-  probers?: Array<{
-    id?: string
-    /** `periodic` or `matched`: why the server counts it as a load balancer. */
-    kind?: string
-    intervalMs?: number
-    consecutive503?: number
-    /** Still holding the drain. Absent on older servers, where every listed prober may hold it. */
-    holding?: boolean
-    lastSeen?: string
-  }>
-  /** Consecutive 503s each balancer must see. */
-  unhealthyThreshold?: number
-  /** Recent one-off identities the drain does not wait for. */
-  unconfirmed?: number
-}
+import { AdminClient, BudgetRefusedError, type MaintenanceBody, UnreachableError } from './admin-client.js'
 
 const ACTIONS = ['on', 'off', 'status'] as const
 type Action = (typeof ACTIONS)[number]
-
-/** Each request gives up after this long even when --timeout leaves more, so one hung poll cannot eat the whole wait. */
-const REQUEST_TIMEOUT_MS = 10_000
-
-// Named so an operator can tell the CLI's readiness polls from a load balancer's in the server's prober list.
-const USER_AGENT = `healthgate-cli/${VERSION}`
-
-/** No answer at all (refused, reset, timed out): worth retrying while waiting. */
-class UnreachableError extends CommandError {}
 
 export async function maintenanceCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommand('maintenance', {
@@ -53,6 +17,8 @@ export async function maintenanceCommand(args: string[], io: Io): Promise<number
       url: { type: 'string' },
       reason: { type: 'string' },
       wait: { type: 'boolean', default: false },
+      'wait-for-budget': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
       timeout: { type: 'string', default: '120s' },
       interval: { type: 'string', default: '500ms' },
       json: { type: 'boolean', default: false },
@@ -77,6 +43,16 @@ export async function maintenanceCommand(args: string[], io: Io): Promise<number
   if (values.wait && action === 'status') {
     throw new UsageError('--wait applies to on and off, not status', 'maintenance')
   }
+  for (const flag of ['wait-for-budget', 'force'] as const) {
+    if (values[flag] && action !== 'on')
+      throw new UsageError(`--${flag} only applies to maintenance on`, 'maintenance')
+  }
+  if (values['wait-for-budget'] && values.force) {
+    throw new UsageError(
+      '--wait-for-budget and --force exclude each other: wait for the budget, or skip it',
+      'maintenance',
+    )
+  }
   const timeoutMs = parseDuration(values.timeout, '--timeout', 'maintenance')
   const intervalMs = parseDuration(values.interval, '--interval', 'maintenance')
   const token = io.env.HEALTHGATE_ADMIN_TOKEN?.trim()
@@ -100,7 +76,14 @@ export async function maintenanceCommand(args: string[], io: Io): Promise<number
     return EXIT.ok
   }
 
-  let state = await admin.maintenance(action === 'on' ? 'PUT' : 'DELETE', values.reason)
+  const progress = new Progress(io, progressMode(io, values.json))
+  let state =
+    action === 'off'
+      ? await admin.maintenance('DELETE')
+      : values['wait-for-budget']
+        ? await waitForBudget(admin, progress, values.reason, intervalMs, timeoutMs)
+        : await admin.maintenance('PUT', values.reason, values.force)
+  if (values.force) io.err("warning: --force skipped the fleet's disruption budget")
   if (action === 'on' && state.scope === 'fleet') {
     io.err(
       'warning: this maintenance change is fleet-wide: every instance now answers 503. An AWS ALB whose ' +
@@ -108,7 +91,6 @@ export async function maintenanceCommand(args: string[], io: Io): Promise<number
     )
   }
   let waited = ''
-  const progress = new Progress(io, progressMode(io, values.json))
   if (values.wait && action === 'on') {
     state = await waitForDrain(admin, progress, intervalMs, timeoutMs)
     waited = `; drained after ${formatDuration(Date.now() - started)}`
@@ -118,6 +100,41 @@ export async function maintenanceCommand(args: string[], io: Io): Promise<number
   }
   io.out(values.json ? JSON.stringify(state) : `maintenance ${action}: ${describe(state)}${waited}`)
   return EXIT.ok
+}
+
+/** Asks to enter maintenance until the fleet's disruption budget lets this instance go (409 meanwhile). */
+async function waitForBudget(
+  admin: AdminClient,
+  progress: Progress,
+  reason: string | undefined,
+  intervalMs: number,
+  timeoutMs: number,
+): Promise<MaintenanceBody> {
+  let last = 'no answer yet'
+  try {
+    for (;;) {
+      try {
+        return await admin.maintenance('PUT', reason)
+      } catch (error) {
+        if (!(error instanceof BudgetRefusedError || error instanceof UnreachableError)) throw error
+        if (!admin.pastDeadline()) last = error.message
+      }
+      progress.show({
+        waitingFor: 'budget',
+        elapsedMs: admin.elapsed(),
+        timeoutMs,
+        holding: [],
+        threshold: undefined,
+        detail: `waiting for the disruption budget: ${last}`,
+      })
+      await admin.pause(
+        intervalMs,
+        () => `timed out after ${formatDuration(timeoutMs)} waiting for the disruption budget: ${last}`,
+      )
+    }
+  } finally {
+    progress.clear()
+  }
 }
 
 async function waitForDrain(admin: AdminClient, progress: Progress, intervalMs: number, timeoutMs: number) {
@@ -249,116 +266,4 @@ function describe(state: MaintenanceBody): string {
     typeof state.drained === 'boolean' ? `drained: ${state.drained ? 'yes' : 'no'}` : undefined,
   ].filter(Boolean)
   return `on${state.since ? ` since ${state.since}` : ''}${details.length > 0 ? ` (${details.join(', ')})` : ''}`
-}
-
-class AdminClient {
-  readonly maintenanceUrl: string
-  readonly readyUrl: string
-  private readonly started = Date.now()
-
-  constructor(
-    mount: URL,
-    private readonly token: string,
-    private readonly deadline: number,
-    private readonly signal: AbortSignal,
-  ) {
-    const base = `${mount.origin}${mount.pathname.replace(/\/+$/, '')}`
-    this.maintenanceUrl = `${base}/maintenance`
-    this.readyUrl = `${base}/ready`
-  }
-
-  elapsed() {
-    return Date.now() - this.started
-  }
-
-  pastDeadline() {
-    return Date.now() >= this.deadline
-  }
-
-  async maintenance(method: 'GET' | 'PUT' | 'DELETE', reason?: string): Promise<MaintenanceBody> {
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.token}`,
-      accept: 'application/json',
-    }
-    let body: string | undefined
-    if (reason !== undefined) {
-      headers['content-type'] = 'application/json'
-      body = JSON.stringify({ reason })
-    }
-    const answer = await this.send(method, this.maintenanceUrl, headers, body)
-    const where = `${method} ${this.maintenanceUrl} answered ${answer.status}`
-    if (answer.status === 401 || answer.status === 403) {
-      throw new CommandError(`token rejected (${where}): check HEALTHGATE_ADMIN_TOKEN`)
-    }
-    if (answer.status === 404) {
-      throw new CommandError(
-        `admin API not enabled (set HEALTHGATE_ADMIN_TOKEN on the server) (${where}); ` +
-          'also check that --url is the health mount',
-      )
-    }
-    if (answer.status !== 200) throw new CommandError(`unexpected answer: ${where}`)
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(answer.text)
-    } catch {
-      parsed = undefined
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new CommandError(
-        `unexpected answer: ${method} ${this.maintenanceUrl} did not return a JSON object`,
-      )
-    }
-    return parsed as MaintenanceBody
-  }
-
-  async readyStatus(): Promise<number> {
-    return (await this.send('GET', this.readyUrl, { accept: 'application/health+json' })).status
-  }
-
-  /** Sleeps `ms`, capped by the deadline; past the deadline throws the message `timedOut()` builds. */
-  async pause(ms: number, timedOut: () => string) {
-    const remaining = this.deadline - Date.now()
-    if (remaining <= 0) throw new CommandError(timedOut())
-    await sleep(Math.min(ms, remaining), { signal: this.signal }).catch(() => {
-      throw new InterruptedError()
-    })
-    if (this.deadline - Date.now() <= 0) throw new CommandError(timedOut())
-  }
-
-  private async send(method: string, url: string, headers: Record<string, string>, body?: string) {
-    const remaining = this.deadline - Date.now()
-    if (remaining <= 0) throw new CommandError(`timed out before ${method} ${url}`)
-    const limit = Math.min(remaining, REQUEST_TIMEOUT_MS)
-    const outcome = await raceDeadline(
-      async (signal) => {
-        const response = await fetch(url, {
-          method,
-          headers: { 'user-agent': USER_AGENT, ...headers },
-          body,
-          signal,
-          redirect: 'manual',
-        })
-        return { status: response.status, text: await response.text() }
-      },
-      limit,
-      { signal: this.signal },
-    ).settled
-    switch (outcome.kind) {
-      case 'ok':
-        return outcome.value
-      case 'aborted':
-        throw new InterruptedError()
-      case 'timeout':
-        throw new UnreachableError(`no answer from ${method} ${url} within ${formatDuration(limit)}`)
-      case 'error':
-        throw new UnreachableError(`cannot reach ${method} ${url}: ${describeError(outcome.error)}`)
-    }
-  }
-}
-
-function describeError(error: unknown): string {
-  if (typeof error !== 'object' || error === null || !('message' in error)) return String(error)
-  const cause: unknown = 'cause' in error ? error.cause : undefined
-  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : undefined
-  return code ? `${String(error.message)} (${code})` : String(error.message)
 }

@@ -6,6 +6,7 @@ import { HELP } from '../help.js'
 import { useColor } from '../progress.js'
 import { formatDuration, parseDuration, readTargetUrl, redact } from '../values.js'
 import { VERSION } from '../version.js'
+import { fleetStatus } from './fleet.js'
 
 interface CheckEntry {
   status?: string
@@ -34,6 +35,7 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
       url: { type: 'string' },
       timeout: { type: 'string', default: '5s' },
       json: { type: 'boolean', default: false },
+      fleet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -44,6 +46,7 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`, 'status')
   const url = readTargetUrl(values.url, positionals[0], 'status')
   const timeoutMs = parseDuration(values.timeout, '--timeout', 'status')
+  if (values.fleet) return fleetStatus(url, timeoutMs, values.json, io)
   const token = io.env.HEALTHGATE_ADMIN_TOKEN?.trim()
   const headers: Record<string, string> = {
     accept: 'application/health+json, application/json',

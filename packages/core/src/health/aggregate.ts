@@ -29,16 +29,22 @@ export function lifecycleOutput(
 
 /**
  * The one rule from results to a report, for every probe and for a single check (`'check'`): the
- * aggregate of the results, overruled by the lifecycle (see `lifecycleOutput`).
+ * aggregate of the results, overruled by the lifecycle (see `lifecycleOutput`). `panic` (a fleet's panic
+ * threshold) turns a readiness that fails on its checks, and only that, into `warn` explained by it.
  */
 export function toReport(
   probe: Probe | 'check',
   results: CheckResult[],
   lifecycle: LifecycleView,
   maintenance: MaintenanceState,
+  panic?: string,
 ): HealthReport {
-  const output = lifecycleOutput(probe, lifecycle, maintenance)
-  const status = output === undefined ? aggregateStatus(results) : 'fail'
+  let output = lifecycleOutput(probe, lifecycle, maintenance)
+  let status = output === undefined ? aggregateStatus(results) : 'fail'
+  if (status === 'fail' && output === undefined && panic !== undefined && probe === 'ready') {
+    status = 'warn'
+    output = panic
+  }
   const report: HealthReport = {
     status,
     httpStatus: status === 'fail' ? 503 : 200,

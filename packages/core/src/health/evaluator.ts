@@ -13,11 +13,18 @@ export class Evaluator {
   readonly #maintenance: MaintenanceSwitch
   readonly #autoStart: boolean
   readonly #cache = new ReportCache()
+  readonly #panic: () => string | undefined
 
-  constructor(registry: Registry, maintenance: MaintenanceSwitch, startup: 'auto' | 'manual') {
+  constructor(
+    registry: Registry,
+    maintenance: MaintenanceSwitch,
+    startup: 'auto' | 'manual',
+    panic: () => string | undefined = () => undefined,
+  ) {
     this.#registry = registry
     this.#maintenance = maintenance
     this.#autoStart = startup === 'auto'
+    this.#panic = panic
   }
 
   /** The hot path: a current cached report, or `undefined`. Allocates nothing. */
@@ -55,7 +62,17 @@ export class Evaluator {
 
   /** Readiness from the latest results, without running anything (for status-change events). */
   readyStatus(): Status {
-    return toReport('ready', this.#registry.latest('ready'), this.#registry, this.#maintenance.read()).status
+    return this.#latestReady(this.#panic()).status
+  }
+
+  /** Readiness from the latest results, with the panic given (none: what a fleet counts). */
+  #latestReady(panic: string | undefined): HealthReport {
+    return toReport('ready', this.#registry.latest('ready'), this.#registry, this.#maintenance.read(), panic)
+  }
+
+  /** This instance's readiness as a fleet counts it: from the latest results, without the panic. */
+  unpanicked(): HealthReport {
+    return this.#latestReady(undefined)
   }
 
   /** A probe's or one check's status from the latest results, without running anything. */
@@ -66,7 +83,7 @@ export class Evaluator {
       return runner.latest?.status ?? 'fail'
     }
     const results = probe === 'startup' ? [] : this.#registry.latest(probe)
-    return toReport(probe, results, this.#registry, this.#maintenance.read()).status
+    return toReport(probe, results, this.#registry, this.#maintenance.read(), this.#panic()).status
   }
 
   clear(): void {
@@ -82,7 +99,8 @@ export class Evaluator {
   ): Promise<HealthReport> {
     const generation = this.#registry.generation
     const runners = this.#registry.select(probe, exclude)
-    const report = toReport(probe, await collect(runners, now), this.#registry, maintenance)
+    const results = await collect(runners, now)
+    const report = toReport(probe, results, this.#registry, maintenance, this.#panic())
     // Only a report whose lifecycle did not change while it was built is cached.
     if (generation === this.#registry.generation) this.#cache.store(key, report, generation, runners)
     return report

@@ -32,6 +32,13 @@ export interface MaintenanceChangeEvent {
   reason?: string
 }
 
+/** Emitted when readiness starts or stops being kept at 200 by the fleet's panic threshold. */
+export interface PanicChangeEvent {
+  panic: boolean
+  /** While panicking: why (names the panic and the fleet's ready share). */
+  output?: string
+}
+
 /** Draining started (maintenance or shutdown), was confirmed by the load balancers, or ended. */
 export interface DrainEvent {
   phase: 'start' | 'confirmed' | 'end'
@@ -81,6 +88,7 @@ export class HealthEvents {
   readonly shutdown: Listeners<ShutdownStepEvent>
   readonly admin: Listeners<AdminEvent>
   readonly lifecycle: Listeners<LifecycleChangeEvent>
+  readonly panic: Listeners<PanicChangeEvent>
   #lastReady: Status | undefined
 
   constructor(onError: ErrorHandler) {
@@ -92,6 +100,7 @@ export class HealthEvents {
     this.shutdown = new Listeners(onError)
     this.admin = new Listeners(onError)
     this.lifecycle = new Listeners(onError)
+    this.panic = new Listeners(onError)
   }
 
   /**
@@ -142,6 +151,7 @@ export class HealthEvents {
     this.drain.clear()
     this.lifecycle.clear()
     this.admin.clear()
+    this.panic.clear()
     // `shutdown` is kept: `installShutdown()` closes the health before its last step ('complete').
   }
 }

@@ -49,6 +49,16 @@ export function subscribeLogger(events: HealthEvents, logger: HealthLogger | und
       else console.warn(message)
     }),
   )
+  offs.push(
+    events.panic.add(({ panic, output }) => {
+      // Logged even without a logger: an instance that answers 200 although its checks fail must say why.
+      const message = panic
+        ? `healthgate: readiness held at 200 (warn): ${sanitizeOutput(output ?? 'fleet panic')}`
+        : 'healthgate: fleet panic over: readiness follows the checks again'
+      if (logger) logger.warn({ panic, ...(output ? { output: sanitizeOutput(output) } : {}) }, message)
+      else console.warn(message)
+    }),
+  )
   if (!logger) return () => dispose(offs)
 
   const flaps = new Map<string, FlapState>()

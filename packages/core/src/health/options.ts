@@ -3,6 +3,7 @@ import { defaultOnError, type ErrorHandler } from '../primitives/listeners.js'
 import { optionReader } from '../primitives/options.js'
 import type { RunnerDefaults } from '../runner.js'
 import type { CheckDefinition, MaintenanceStore } from '../types.js'
+import type { HealthFleet } from './fleet.js'
 import type { HealthLogger } from './log.js'
 import { createProberMatcher, type ProberMatcher, type ProberMatchOptions } from './prober-match.js'
 
@@ -60,6 +61,12 @@ export interface HealthOptions {
    * Default: none.
    */
   logger?: HealthLogger
+  /**
+   * The fleet this instance belongs to (`redisFleet()` from @healthgate/redis): publishes this instance's
+   * state, gates maintenance with a disruption budget, may hold readiness at 200 under a panic threshold.
+   * Closed by `health.close()`. Default: none.
+   */
+  fleet?: HealthFleet
 }
 
 /** The options of a health, validated, with their defaults. */
@@ -77,6 +84,7 @@ export interface HealthSettings {
   matchProber: ProberMatcher
   onError: ErrorHandler
   logger: HealthLogger | undefined
+  fleet: HealthFleet | undefined
 }
 
 const read = optionReader('createHealth')
@@ -97,6 +105,7 @@ export const HEALTH_OPTION_KEYS: readonly string[] = Object.keys({
   probers: true,
   onError: true,
   logger: true,
+  fleet: true,
 } satisfies Record<keyof HealthOptions, true>)
 
 /** Validates the options of `createHealth()`: a `TypeError` names the offending option. */
@@ -126,6 +135,7 @@ export function readHealthOptions(options: HealthOptions | undefined): HealthSet
     matchProber: createProberMatcher(given.probers),
     onError,
     logger: readLogger(given.logger),
+    fleet: readFleet(given.fleet),
   }
 }
 
@@ -140,4 +150,17 @@ export function readLogger(logger: unknown): HealthLogger | undefined {
     read.fail('logger', 'a logger with `info()`, `warn()` and `error()` methods (pino, console)', logger)
   }
   return candidate as HealthLogger
+}
+
+function readFleet(fleet: unknown): HealthFleet | undefined {
+  if (fleet === undefined) return undefined
+  const candidate = fleet as Partial<HealthFleet> | null
+  if (
+    typeof candidate?.attach !== 'function' ||
+    typeof candidate.admitMaintenance !== 'function' ||
+    typeof candidate.panic !== 'function'
+  ) {
+    read.fail('fleet', 'a fleet such as `redisFleet()` (`attach()`, `admitMaintenance()`, `panic()`)', fleet)
+  }
+  return candidate as HealthFleet
 }

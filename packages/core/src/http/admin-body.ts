@@ -1,4 +1,4 @@
-// The body of `PUT /maintenance`: at most a few KiB of JSON, `{"reason": "..."}` or nothing.
+// The body of `PUT /maintenance`: at most a few KiB of JSON, `{"reason": "...", "force": true}` or nothing.
 import { describeValue } from '../sanitize.js'
 import { firstHeader, type HealthRequest } from './types.js'
 import { truncate } from './url.js'
@@ -11,7 +11,7 @@ const DRAIN_LIMIT = 1024 * 1024
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 
-export type ReasonResult = { reason: string | undefined } | { status: number; error: string }
+export type ReasonResult = { reason: string | undefined; force?: boolean } | { status: number; error: string }
 
 /** The maintenance reason of a request, or the 4xx status and message that refuse it. */
 export async function readReason(request: HealthRequest): Promise<ReasonResult> {
@@ -42,11 +42,17 @@ export async function readReason(request: HealthRequest): Promise<ReasonResult> 
     return { status: 400, error: 'Body must be a JSON object like {"reason": "deploy 1.4.2"}' }
   }
   for (const key of Object.keys(parsed)) {
-    if (key !== 'reason')
-      return { status: 400, error: `Unknown field "${truncate(key)}"; only "reason" is accepted` }
+    if (key !== 'reason' && key !== 'force')
+      return {
+        status: 400,
+        error: `Unknown field "${truncate(key)}"; only "reason" and "force" are accepted`,
+      }
   }
-  const { reason } = parsed as { reason?: unknown }
-  if (reason === undefined) return { reason: undefined }
+  const { reason, force } = parsed as { reason?: unknown; force?: unknown }
+  if (force !== undefined && typeof force !== 'boolean')
+    return { status: 400, error: `Expected \`force\` to be a boolean, got ${describeValue(force)}` }
+  const forced = force === true ? { force } : {}
+  if (reason === undefined) return { reason: undefined, ...forced }
   if (typeof reason !== 'string')
     return { status: 400, error: `Expected \`reason\` to be a string, got ${describeValue(reason)}` }
   if (reason.length > MAX_REASON_LENGTH) {
@@ -57,7 +63,7 @@ export async function readReason(request: HealthRequest): Promise<ReasonResult> 
   }
   if (CONTROL_CHARACTERS.test(reason))
     return { status: 400, error: 'Expected `reason` without control characters' }
-  return { reason: reason.trim() || undefined }
+  return { reason: reason.trim() || undefined, ...forced }
 }
 
 function tooLarge(): ReasonResult {

@@ -13,12 +13,20 @@ export type RouterMode = 'all' | 'admin'
 
 const CHECKS = '/checks/'
 
+/** The routes that need the admin token: the maintenance API and the fleet view. */
+export interface AdminRoutes {
+  maintenance: AdminRoute
+  fleet: AdminRoute
+}
+
 export function createRouter(
   path: string,
   { probe, oneCheck }: ProbeRoutes,
-  admin: AdminRoute | undefined,
+  adminRoutes: AdminRoutes | undefined,
   mode: RouterMode = 'all',
 ): Router {
+  const admin = adminRoutes?.maintenance
+  const fleet = adminRoutes?.fleet
   const prefix = path === '/' ? '' : path
   const notFound = jsonError(404, 'Not found')
   return (request) => {
@@ -31,6 +39,9 @@ export function createRouter(
         (pathname === `${prefix}/maintenance` || pathname === `${prefix}/maintenance/`)
       ) {
         return admin(request)
+      }
+      if (fleet !== undefined && (pathname === `${prefix}/fleet` || pathname === `${prefix}/fleet/`)) {
+        return fleet(request)
       }
       return notFound
     }
@@ -54,6 +65,8 @@ export function createRouter(
       case '/maintenance':
         // Served on a separate listener: here the admin API does not exist, whatever the method.
         return admin === undefined ? notFound : admin(request)
+      case '/fleet':
+        return fleet === undefined ? notFound : fleet(request)
     }
     if (sub.startsWith(CHECKS) && sub.length > CHECKS.length && sub.indexOf('/', CHECKS.length) === -1) {
       return oneCheck(request, sub.slice(CHECKS.length))
