@@ -1,6 +1,7 @@
 /**
  * One table of HTTP cases, run against every way of serving healthgate: Express 5, Express 4, Fastify 5
- * and the core's node:http listener, each on a real socket. Every server must answer every case with the
+ * and the core's node:http listener, and the fast path (attachHealth) on Express 5, Express 4 and Fastify,
+ * each on a real socket. Every server must answer every case with the
  * same status, the same contract headers and byte-identical bodies, and what they answer must be what
  * the contract says (the expected bodies in cases.ts are written out from it, not recorded).
  */
