@@ -172,6 +172,32 @@ describe.each(FRAMEWORKS)('fast path on %s', (framework) => {
   })
 })
 
+describe('the Fastify plugin with fastPath', () => {
+  it('answers what Fastify would keep from its routes, and works with serverFactory', async () => {
+    const health = makeHealth()
+    const app = Fastify({
+      serverFactory: (handler) => http.createServer((request, response) => handler(request, response)),
+    })
+    cleanups.push(() => app.close())
+    await app.register(healthgate, { health, closeHealth: false, fastPath: true })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const port = (app.server.address() as AddressInfo).port
+    const [propfind, badEncoding, probe] = await Promise.all([
+      request(port, '/health', { method: 'PROPFIND' }),
+      request(port, '/health/checks/%E0%A4%A'),
+      request(port, '/health'),
+    ])
+    // Without the fast path: the app's 404 and Fastify's own 400 (docs/http.md).
+    expect([propfind.status, propfind.headers.allow]).toEqual([405, 'GET, HEAD'])
+    expect([badEncoding.status, badEncoding.headers['content-type']]).toEqual([
+      400,
+      'application/json; charset=utf-8',
+    ])
+    expect(JSON.parse(badEncoding.body)).not.toHaveProperty('code')
+    expect(probe.status).toBe(200)
+  })
+})
+
 describe('attachHealth and installShutdown', () => {
   /** Two checks that take 300 ms once started: each request to one is in flight while the shutdown starts. */
   const running: string[] = []
