@@ -5,6 +5,8 @@
 //   BENCH_ONLY=node-bare,node-healthgate BENCH_ROUNDS=1 node bench/run.mjs
 //   BENCH_INSTRUCTIONS=20000 pnpm bench  # instead: the servers' instructions per request (valgrind)
 //
+// The fast-path variants (attachHealth) are in bench/fastpath.mjs, which reuses the helpers exported here.
+//
 // Every server runs in a child process of its own (bench/server.mjs), started and stopped per
 // measurement, so the load generator never shares its event loop. Variants are interleaved round by
 // round and the medians reported.
@@ -28,7 +30,7 @@ const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
 const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url))
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
 
-const config = {
+export const config = {
   duration: envNumber('BENCH_DURATION', 5),
   warmup: envNumber('BENCH_WARMUP', 1),
   rounds: envNumber('BENCH_ROUNDS', 5),
@@ -162,13 +164,13 @@ function envNumber(name, fallback) {
   return value
 }
 
-const log = (message) => process.stderr.write(`${message}\n`)
+export const log = (message) => process.stderr.write(`${message}\n`)
 
 /**
  * Starts one variant in its own process; resolves once it listens. `callgrind`: the file to count the
  * server's instructions into, with counting off until `callgrind_control --instr=on`.
  */
-function startServer(variant, env = {}, { callgrind } = {}) {
+export function startServer(variant, env = {}, { callgrind } = {}) {
   const underValgrind = callgrind
     ? {
         execPath: 'valgrind',
@@ -220,7 +222,7 @@ function startServer(variant, env = {}, { callgrind } = {}) {
   })
 }
 
-function cannon(options) {
+export function cannon(options) {
   return autocannon({ connections: config.connections, timeout: config.timeout, ...options })
 }
 
@@ -299,7 +301,7 @@ async function measureBlackhole(variant) {
 const run = promisify(execFile)
 
 /** Whether valgrind's callgrind and its control program are installed. */
-async function haveCallgrind() {
+export async function haveCallgrind() {
   try {
     await run('valgrind', ['--version'])
     await run('callgrind_control', ['--version'])
@@ -317,7 +319,7 @@ async function haveCallgrind() {
  * answers some 50 times fewer requests per second, so the one check run per TTL would weigh 50 times
  * more per request than it does at full speed.
  */
-async function measureInstructions(variant, directory) {
+export async function measureInstructions(variant, directory) {
   const file = join(directory, `${variant.id}.callgrind`)
   const server = await startServer(variant.id, { BENCH_CACHE_TTL_MS: String(3_600_000) }, { callgrind: file })
   const url = `http://127.0.0.1:${server.port}/health`
@@ -353,13 +355,13 @@ async function measureInstructions(variant, directory) {
   }
 }
 
-function statusCodes(result) {
+export function statusCodes(result) {
   return Object.fromEntries(
     Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)]),
   )
 }
 
-const median = (values) => {
+export const median = (values) => {
   const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b)
   if (sorted.length === 0) return Number.NaN
   const middle = Math.floor(sorted.length / 2)
@@ -408,20 +410,20 @@ function summarize(rounds) {
   return summary
 }
 
-const integer = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a')
-const ms = (value) => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : 'n/a')
+export const integer = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a')
+export const ms = (value) => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : 'n/a')
 const perRequest = (value) => {
   if (!Number.isFinite(value)) return 'n/a'
   if (value === 0) return '0'
   return value >= 0.1 ? value.toFixed(2) : value.toFixed(5)
 }
 const perSecond = (value) => (Number.isFinite(value) ? value.toFixed(1) : 'n/a')
-const codesText = (codes) =>
+export const codesText = (codes) =>
   Object.entries(codes)
     .map(([code, count]) => `${integer(count)}×${code}`)
     .join(', ') || 'none'
 
-async function environment() {
+export async function environment() {
   const require = createRequire(import.meta.url)
   const versionOf = async (name) => {
     try {
@@ -459,7 +461,7 @@ async function environment() {
 }
 
 /** Date, Node, machine and versions: the first lines of every results file. */
-function environmentLines(env) {
+export function environmentLines(env) {
   return [
     `${env.date.slice(0, 10)} · Node ${env.node} · ${env.cpu} · ${env.cores} cores · ${env.platform}`,
     '',
@@ -613,17 +615,19 @@ async function countInstructions(env) {
   process.stdout.write(`${markdown}\nWritten to bench/results/instructions.md.\n`)
 }
 
-async function main() {
-  const env = await environment()
-  if (config.instructions !== undefined) return countInstructions(env)
+/**
+ * `config.rounds` rounds of the healthy measurement, the variants of round `n` in the order `order(n)`;
+ * resolves one `{ [variant id]: result }` per round. `label` prefixes the progress lines.
+ */
+export async function measureRounds(order, label = '') {
   const redis = new Redis(REDIS_URL)
   const context = { redis, pgReadCost: await pgReadCost(PG_URL) }
   const rounds = []
   try {
     for (let round = 0; round < config.rounds; round++) {
       const results = {}
-      for (const variant of roundOrder(round)) {
-        log(`round ${round + 1}/${config.rounds}: ${variant.id}`)
+      for (const variant of order(round)) {
+        log(`${label}round ${round + 1}/${config.rounds}: ${variant.id}`)
         results[variant.id] = await measureHealthy(variant, context)
         const last = results[variant.id]
         const cpu = last.served ? ms(last.cpuMicros / last.served) : 'n/a'
@@ -637,6 +641,13 @@ async function main() {
   } finally {
     redis.disconnect()
   }
+  return rounds
+}
+
+async function main() {
+  const env = await environment()
+  if (config.instructions !== undefined) return countInstructions(env)
+  const rounds = await measureRounds(roundOrder)
   const blackhole = []
   for (const variant of BLACKHOLE) {
     log(`black hole: ${variant.id}`)
@@ -656,7 +667,10 @@ async function main() {
   process.stdout.write(`Reproduce: ${REPRODUCE}\n`)
 }
 
-main().catch((error) => {
-  log(error instanceof Error ? (error.stack ?? error.message) : String(error))
-  process.exitCode = 1
-})
+// Run as a script; bench/fastpath.mjs imports the helpers above.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    log(error instanceof Error ? (error.stack ?? error.message) : String(error))
+    process.exitCode = 1
+  })
+}

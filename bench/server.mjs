@@ -58,6 +58,17 @@ const variants = {
     return fastifyServer(app)
   },
 
+  'express-bare-json': async () => {
+    const { default: express } = await import('express')
+    const app = express()
+    // What healthgate's Express adapter does with an answer: the headers and body as they are, no ETag.
+    app.get(PATH, (_req, res) => {
+      res.writeHead(200, JSON_HEADERS)
+      res.end(JSON_BODY)
+    })
+    return nodeServer(http.createServer(app))
+  },
+
   'node-bare-json': async () => {
     const server = http.createServer((req, res) => {
       res.writeHead(req.url === PATH ? 200 : 404, JSON_HEADERS)
@@ -143,6 +154,31 @@ const variants = {
     return fastifyServer(app)
   },
 
+  // The fast path (attachHealth; the Fastify plugin's `fastPath`), see bench/fastpath.mjs: the health routes
+  // answered on the server before the framework's listener, with the real checks and with no-I/O ones.
+  'express-healthgate-fast': async () => {
+    const deps = await dependencies()
+    return expressFastPath(await createDependencyHealth(deps), () => closeAll(undefined, deps))
+  },
+
+  'express-healthgate-fast-noop': async () => expressFastPath(await noopHealth()),
+
+  'express-healthgate-noop': async () => {
+    const { default: express } = await import('express')
+    const { healthRouter } = await import('@healthgate/express')
+    const health = await noopHealth()
+    const app = express()
+    app.use(healthRouter(health))
+    return nodeServer(http.createServer(app), () => health.close())
+  },
+
+  'fastify-healthgate-fast': async () => {
+    const deps = await dependencies()
+    return fastifyFastPath(await createDependencyHealth(deps), () => closeAll(undefined, deps))
+  },
+
+  'fastify-healthgate-fast-noop': async () => fastifyFastPath(await noopHealth()),
+
   'express-terminus': async () => {
     const { default: express } = await import('express')
     const { createTerminus } = await import('@godaddy/terminus')
@@ -221,6 +257,31 @@ async function fastifyServer(app, cleanup) {
   }
 }
 
+/** Express with an app route, and healthgate attached to its server (the health closes with it). */
+async function expressFastPath(health, cleanup) {
+  const { default: express } = await import('express')
+  const { attachHealth } = await import('@healthgate/express')
+  const app = express()
+  app.get('/', (_req, res) => {
+    res.send('app')
+  })
+  const server = http.createServer(app)
+  attachHealth(server, health)
+  return nodeServer(server, async () => {
+    await health.close()
+    await cleanup?.()
+  })
+}
+
+async function fastifyFastPath(health, cleanup) {
+  const { default: Fastify } = await import('fastify')
+  const { default: healthgate } = await import('@healthgate/fastify')
+  const app = Fastify()
+  await app.register(healthgate, { health, fastPath: true })
+  app.get('/', async () => 'app')
+  return fastifyServer(app, cleanup)
+}
+
 async function dependencies() {
   const { default: pg } = await import('pg')
   const { Redis } = await import('ioredis')
@@ -288,10 +349,14 @@ async function main() {
   const built = await create()
   const { server } = built
   let served = 0
-  // Counted after every framework installed its own listener (terminus replaces the existing ones).
-  server.on('request', () => {
-    served++
-  })
+  // Counted where Node hands the server a request, before any listener: terminus replaces the existing
+  // listeners, and the fast path (attachHealth) keeps a health request from every listener behind it.
+  const emit = server.emit
+  server.emit = function countRequests(event) {
+    if (event === 'request') served++
+    // biome-ignore lint/complexity/noArguments: forwards whatever the event carries, without a rest array
+    return Reflect.apply(emit, this, arguments)
+  }
   await built.listen()
   // CPU time from here on is the cost of serving, without start-up (module loading, connecting).
   const cpuAtReady = process.cpuUsage()

@@ -1,9 +1,9 @@
 /**
  * One table of HTTP cases, run against every way of serving healthgate: Express 5, Express 4, Fastify 5,
- * the core's node:http listener and Nest on its Express and Fastify platforms, each on a real socket. Every
- * server must answer every case with the same status, the same contract headers and byte-identical bodies, and
- * what they answer must be what the contract says (the expected bodies in cases.ts are written out from it, not
- * recorded).
+ * the core's node:http listener, the fast path (attachHealth) on Express 5, Express 4 and Fastify, and Nest
+ * on its Express and Fastify platforms, each on a real socket. Every server must answer every case with the
+ * same status, the same contract headers and byte-identical bodies, and what they answer must be what the
+ * contract says (the expected bodies in cases.ts are written out from it, not recorded).
  */
 import type { MaintenanceState } from '@healthgate/core'
 import { FastifyAdapter } from '@nestjs/platform-fastify'

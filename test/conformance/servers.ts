@@ -1,7 +1,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createNodeListener, type HandlerOptions, type Health } from '@healthgate/core'
-import { healthRouter } from '@healthgate/express'
+import { attachHealth, healthRouter } from '@healthgate/express'
 import { healthgate } from '@healthgate/fastify'
 import express5 from 'express'
 import express4 from 'express4'
@@ -16,6 +16,11 @@ export const SERVER_KINDS = [
   'node',
   'nest-express',
   'nest-fastify',
+  'nest-fastify-fast',
+  // The fast path (attachHealth): the health routes answered on the server, before the framework.
+  'express5-fast',
+  'express4-fast',
+  'fastify-fast',
 ] as const
 export type ServerKind = (typeof SERVER_KINDS)[number]
 
@@ -41,17 +46,24 @@ export async function startServer(
 ): Promise<RunningServer> {
   switch (kind) {
     case 'express5':
-    case 'express4': {
-      const app = kind === 'express5' ? express5() : express4()
-      app.use(healthRouter(health, options))
+    case 'express4':
+    case 'express5-fast':
+    case 'express4-fast': {
+      const fast = kind.endsWith('-fast')
+      const app = kind.startsWith('express5') ? express5() : express4()
+      if (!fast) app.use(healthRouter(health, options))
       for (const route of APP_ROUTES)
         app.get(route, (_request, response) => void response.type('text').send(APP_BODY))
       app.use((_request, response) => void response.status(404).type('text').send(APP_NOT_FOUND))
-      return listen(kind, app.listen(0, '127.0.0.1'))
+      const server = app.listen(0, '127.0.0.1')
+      if (fast) attachHealth(server, health, options)
+      return listen(kind, server)
     }
-    case 'fastify': {
+    case 'fastify':
+    case 'fastify-fast': {
       const app = Fastify()
-      await app.register(healthgate, { health, closeHealth: false, ...options })
+      const fastPath = kind === 'fastify-fast'
+      await app.register(healthgate, { health, closeHealth: false, fastPath, ...options })
       for (const route of APP_ROUTES)
         app.get(route, async (_request, reply) => reply.type('text/plain').send(APP_BODY))
       app.setNotFoundHandler(async (_request, reply) =>
@@ -75,10 +87,18 @@ export async function startServer(
       return listen(kind, server.listen(0, '127.0.0.1'))
     }
     case 'nest-express':
-    case 'nest-fastify': {
+    case 'nest-fastify':
+    case 'nest-fastify-fast': {
+      // Nest on Express always answers ahead of Express (the fast path); on Fastify it is the `fastPath` option.
       const app = await createNestApp({
         platform: kind === 'nest-express' ? 'express' : 'fastify',
-        health: { health, closeHealth: false, shutdown: false, ...options },
+        health: {
+          health,
+          closeHealth: false,
+          shutdown: false,
+          fastPath: kind === 'nest-fastify-fast',
+          ...options,
+        },
         controllers: [textController(APP_ROUTES, APP_BODY)],
       })
       app.useGlobalFilters(notFoundFilter(app, APP_NOT_FOUND))

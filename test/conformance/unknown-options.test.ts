@@ -2,8 +2,10 @@
 // the closest known one and the list of known ones, instead of silently falling back to a default.
 // Covers every public factory and plugin: core, checks, drivers, adapters (Nest module included), failover and the CLI.
 
+import { createServer } from 'node:http'
 import { amqpCheck } from '@healthgate/amqp'
 import {
+  attachHealth,
   cpuCheck,
   createAdminListener,
   createHandler,
@@ -69,6 +71,12 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
     'adminToken',
   ],
   ['healthRouter', () => healthRouter(health, { detail: 'always' } as never), 'detail', 'details'],
+  [
+    'attachHealth',
+    () => attachHealth(createServer(), health, { adminRoute: false } as never),
+    'adminRoute',
+    'adminRoutes',
+  ],
   ['installShutdown', () => installShutdown(health, { maxDrain: 5 } as never), 'maxDrain', 'maxDrainMs'],
   ['fileMaintenance', () => fileMaintenance({ path: '/tmp/x', pollMS: 5 } as never), 'pollMS', 'pollMs'],
   [

@@ -169,3 +169,13 @@ export function createHandlerFor(
     },
   }
 }
+
+/** Whether `value` is a handler from `createHandler()` (duck-typed: there may be two copies of this package). */
+export function isHealthHandler(value: unknown): value is HealthHandler {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as HealthHandler).handle === 'function' &&
+    typeof (value as HealthHandler).respond === 'function'
+  )
+}

@@ -1,3 +1,5 @@
+export type { DetachHealth, FastPathServer } from './attach.js'
+export { attachHealth } from './attach.js'
 export * from './checks/index.js'
 export {
   CheckStillRunningError,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { createHandlerFor, type HandlerOptions, type HealthHandler } from './handler.js'
+import { createHandlerFor, type HandlerOptions, type HealthHandler, isHealthHandler } from './handler.js'
 import type { Health } from './health.js'
 import type { HealthResponse } from './http/types.js'
 import { optionReader } from './primitives/options.js'
@@ -68,7 +68,7 @@ export function createNodeListener(
   health: Health,
   options?: HandlerOptions | HealthHandler,
 ): NodeListener & { handler: HealthHandler } {
-  const handler = isHandler(options) ? options : createHandlerFor('createNodeListener', health, options)
+  const handler = isHealthHandler(options) ? options : createHandlerFor('createNodeListener', health, options)
   const listener = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => {
     const result = handler.respond(toHealthRequest(request))
     // A cached answer is written in the same tick it was asked for.
@@ -116,15 +116,6 @@ function finish(
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '9' })
     response.end('Not Found')
   }
-}
-
-function isHandler(value: unknown): value is HealthHandler {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as HealthHandler).handle === 'function' &&
-    typeof (value as HealthHandler).respond === 'function'
-  )
 }
 
 /** Options of {@link tuneForLoadBalancer}. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { sleep } from './primitives/deadline.js'
+import { markRequestObserver } from './server-observers.js'
 
 /**
  * What a graceful shutdown needs of a server: a `node:http` or `node:https` server, such as Express's
@@ -60,7 +61,8 @@ export class ServerCloser {
     this.#close = close
     this.#tracked = servers.map((server) => {
       const inFlight = new Set<ServerResponse>()
-      const onRequest = (_request: IncomingMessage, response: ServerResponse) => {
+      // Marked: a fast path attached before (attachHealth) still hands it the requests it answers.
+      const onRequest = markRequestObserver((_request: IncomingMessage, response: ServerResponse) => {
         // Once closing, a request that still arrives on an open keep-alive connection is served, and its
         // connection closed after it, so the client does not send the next one into a closing server.
         if (this.#closing) {
@@ -69,7 +71,7 @@ export class ServerCloser {
         }
         inFlight.add(response)
         response.once('close', () => inFlight.delete(response))
-      }
+      })
       server.prependListener('request', onRequest)
       return { server, inFlight, onRequest }
     })

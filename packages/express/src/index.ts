@@ -8,7 +8,8 @@ import {
 } from '@healthgate/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 
-export { tuneForLoadBalancer } from '@healthgate/core'
+export type { DetachHealth, FastPathServer } from '@healthgate/core'
+export { attachHealth, tuneForLoadBalancer } from '@healthgate/core'
 
 /**
  * Options of `healthRouter()`: the core handler's options. `path` is the full request path the health

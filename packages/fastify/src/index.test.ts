@@ -226,7 +226,7 @@ describe('@healthgate/fastify', () => {
     [
       'the option is the old name of `path`',
       () => ({ health, prefix: '/_status' }),
-      'healthgate plugin: unknown option `prefix`; Known options: health, closeHealth, shutdown, path, details, adminToken, retryAfterSeconds, adminRoutes, allowShortAdminToken, authFailureLimit, authFailureWindowMs',
+      'healthgate plugin: unknown option `prefix`; Known options: health, closeHealth, shutdown, fastPath, path, details, adminToken, retryAfterSeconds, adminRoutes, allowShortAdminToken, authFailureLimit, authFailureWindowMs',
     ],
     [
       'the option is misspelt',

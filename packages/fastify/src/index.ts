@@ -1,4 +1,10 @@
-import { type HandlerOptions, type Health, installShutdown, type ShutdownOptions } from '@healthgate/core'
+import {
+  attachHealth,
+  type HandlerOptions,
+  type Health,
+  installShutdown,
+  type ShutdownOptions,
+} from '@healthgate/core'
 import {
   createHandlerFor,
   HANDLER_OPTION_KEYS,
@@ -43,6 +49,13 @@ export interface HealthgateOptions extends HandlerOptions {
    * The signal handlers are removed when Fastify closes. Default: `false`.
    */
   shutdown?: boolean | Omit<ShutdownOptions, 'server' | 'close'>
+  /**
+   * Also answer the health routes on `fastify.server` itself, before Fastify routes the request
+   * (`attachHealth()`): a probe then costs what it costs on `node:http`. Fastify's hooks, logging and
+   * plugins (auth, CORS, rate limits) do not see those requests; `fastify.inject()` still goes through the
+   * plugin's routes. Every other request is left to Fastify untouched. Default: `false`.
+   */
+  fastPath?: boolean
 }
 
 /** The name option errors are reported under: `healthgate plugin: unknown option ...`. */
@@ -53,6 +66,7 @@ const PLUGIN_OPTION_KEYS: readonly string[] = [
     health: true,
     closeHealth: true,
     shutdown: true,
+    fastPath: true,
   } satisfies Record<Exclude<keyof HealthgateOptions, keyof HandlerOptions>, true>),
   ...HANDLER_OPTION_KEYS,
 ]
@@ -64,6 +78,7 @@ const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) =
     path = '/health',
     closeHealth,
     shutdown = false,
+    fastPath,
     ...handlerOptions
   } = read.object(options, PLUGIN_OPTION_KEYS) as unknown as HealthgateOptions
   if (typeof health?.evaluate !== 'function' || typeof health.close !== 'function') {
@@ -77,6 +92,7 @@ const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) =
   if (typeof shutdown !== 'boolean' && (shutdown === null || typeof shutdown !== 'object')) {
     read.fail('shutdown', 'a boolean or the options of installShutdown()', shutdown)
   }
+  const onServer = read.boolean('fastPath', fastPath, false)
   const mount = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
   // The core matches the whole request path, so it needs the prefix of the scope we are registered in too.
   const handler = createHandlerFor(OWNER, health, {
@@ -85,6 +101,9 @@ const plugin: FastifyPluginAsync<HealthgateOptions> = async (fastify, options) =
   })
 
   fastify.decorate('health', health)
+  // The same handler as the routes below: one auth throttle, whichever way a request comes in. Fastify
+  // installed its listener on the server when it created it (also with `serverFactory`).
+  if (onServer) attachHealth(fastify.server, health, handler)
   // The app's logger, as Fastify users expect; a logger given to createHealth() wins. A health closed with the
   // app keeps it to the end, so that the last shutdown steps are logged too.
   if (!health.logs) {

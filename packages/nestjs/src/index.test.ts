@@ -25,6 +25,28 @@ const failing = (critical: boolean) => ({
   },
 })
 
+test.each([false, true])(
+  'Fastify platform with fastPath: %s: Fastify sees the health requests only without it',
+  async (fastPath) => {
+    const app = await createNestApp({
+      platform: 'fastify',
+      health: { fastPath },
+      controllers: [textController(['/'], 'app')],
+    })
+    const seen: string[] = []
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRequest', async (req: { url: string }) => {
+        seen.push(req.url)
+      })
+    const port = await listen(app)
+    expect((await request(port, '/health/ready')).status).toBe(200)
+    expect((await request(port, '/')).body).toBe('app')
+    expect(seen).toEqual(fastPath ? ['/'] : ['/health/ready', '/'])
+  },
+)
+
 describe.each<NestPlatform>(['express', 'fastify'])('on @nestjs/platform-%s', (platform) => {
   it('answers 503, not 200, when a critical check fails; 200 (warn) when only a non-critical one does', async () => {
     const port = await listen(await createNestApp({ platform, health: { checks: [failing(true)] } }))

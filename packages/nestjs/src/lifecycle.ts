@@ -1,6 +1,6 @@
 import type { Server } from 'node:http'
 import {
-  createNodeListener,
+  attachHealth,
   installShutdown,
   type ShutdownController,
   type ShutdownLogger,
@@ -60,18 +60,19 @@ export class HealthgateLifecycle
     const adapter = this.#adapterHost?.httpAdapter as HttpAdapterLike | undefined
     // An application context without HTTP (a worker, a microservice): the health is still injectable.
     if (!adapter) return
-    const { health, handler: handlerOptions } = this.#options
+    const { health, handler: handlerOptions, fastPath } = this.#options
     // Made on both platforms, so that a bad handler option is reported under the module's name.
     const handler = createHandlerFor(OWNER, health, handlerOptions)
     const type = adapter.getType()
     if (type === 'fastify') {
       const fastify = adapter.getInstance() as FastifyLike
       // The plugin's routes live in their own scope, with its own body handling: Nest's parsers never see them.
-      await fastify.register(healthgate, { ...handlerOptions, health, closeHealth: false })
+      await fastify.register(healthgate, { ...handlerOptions, health, closeHealth: false, fastPath })
       this.#server = fastify.server
     } else if (type === 'express') {
       const server = adapter.getHttpServer() as Server
-      answerFirst(server, createNodeListener(health, handler))
+      // Ahead of Nest's body parsers, middleware and guards, as on every other adapter (the fast path).
+      attachHealth(server, health, handler)
       this.#server = server
     } else {
       throw new Error(
@@ -115,20 +116,6 @@ export class HealthgateLifecycle
     this.#controller?.dispose()
     if (this.#options.closeHealth) await this.#options.health.close()
   }
-}
-
-/**
- * Puts `listener` in front of the server's request listeners (Express), so that health requests are answered
- * before Nest's body parsers, middleware and guards, as on every other adapter; other requests go on to Express.
- */
-function answerFirst(server: Server, listener: ReturnType<typeof createNodeListener>): void {
-  const others = server.listeners('request') as Array<(...args: unknown[]) => void>
-  server.removeAllListeners('request')
-  server.on('request', (request, response) =>
-    listener(request, response, () => {
-      for (const other of others) other.call(server, request, response)
-    }),
-  )
 }
 
 function nestLogger(): ShutdownLogger {

@@ -22,6 +22,12 @@ export interface HealthgateModuleOwnOptions extends HandlerOptions {
   shutdown?: boolean | HealthgateShutdownOptions
   /** Close the health when the application closes; a shutdown by signal always closes it. Default: `true`. */
   closeHealth?: boolean
+  /**
+   * Fastify platform: answer the health routes on the server, before Fastify routes the request (the plugin's
+   * `fastPath`; see `attachHealth()` in @healthgate/core). On the Express platform the health routes are always
+   * answered this way, ahead of Express. Default: `false`.
+   */
+  fastPath?: boolean
 }
 
 /**
@@ -40,6 +46,7 @@ export interface ResolvedOptions {
   handler: HandlerOptions
   shutdown: HealthgateShutdownOptions | false
   closeHealth: boolean
+  fastPath: boolean
 }
 
 /** The name option errors are reported under: `HealthgateModule.forRoot(): unknown option ...`. */
@@ -48,6 +55,7 @@ const OWN_KEYS = Object.keys({
   health: true,
   shutdown: true,
   closeHealth: true,
+  fastPath: true,
 } satisfies Record<Exclude<keyof HealthgateModuleOptions, keyof HandlerOptions | keyof HealthOptions>, true>)
 const KEYS: readonly string[] = [...OWN_KEYS, ...HANDLER_OPTION_KEYS, ...HEALTH_OPTION_KEYS]
 const SHUTDOWN_KEYS = Object.keys({
@@ -81,6 +89,7 @@ export function checkOptions(options: unknown): HealthgateModuleOptions {
     optionReader(`${OWNER} shutdown`).object(shutdown, SHUTDOWN_KEYS)
   }
   read.boolean('closeHealth', given.closeHealth, true)
+  read.boolean('fastPath', given.fastPath, false)
   return given
 }
 
@@ -96,8 +105,9 @@ export function resolveOptions(
     if (HANDLER_OPTION_KEYS.includes(key)) handler[key] = value
     else if (HEALTH_OPTION_KEYS.includes(key)) healthOptions[key] = value
   }
-  const { shutdown = true, closeHealth = true } = given
+  const { shutdown = true, closeHealth = true, fastPath = false } = given
   return {
+    fastPath,
     health: given.health ?? createHealth(healthOptions as HealthOptions),
     handler: handler as HandlerOptions,
     shutdown: shutdown === true ? {} : shutdown,
