@@ -167,3 +167,13 @@ export function createHandlerFor(
     },
   }
 }
+
+/** Whether `value` is a handler already (adapters take one in place of options). Duck-typed. */
+export function isHandler(value: unknown): value is HealthHandler {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as HealthHandler).handle === 'function' &&
+    typeof (value as HealthHandler).respond === 'function'
+  )
+}

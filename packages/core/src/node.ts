@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { createHandlerFor, type HandlerOptions, type HealthHandler } from './handler.js'
+import { createHandlerFor, type HandlerOptions, type HealthHandler, isHandler } from './handler.js'
 import type { Health } from './health.js'
 import type { HealthResponse } from './http/types.js'
 import { optionReader } from './primitives/options.js'
@@ -116,15 +116,6 @@ function finish(
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '9' })
     response.end('Not Found')
   }
-}
-
-function isHandler(value: unknown): value is HealthHandler {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as HealthHandler).handle === 'function' &&
-    typeof (value as HealthHandler).respond === 'function'
-  )
 }
 
 /** Options of {@link tuneForLoadBalancer}. */
