@@ -2,7 +2,7 @@ import type { HandlerOptions, Health, HealthHandler } from '@healthgate/core'
 import { createHandlerFor, HANDLER_OPTION_KEYS } from '@healthgate/core/adapter'
 import { createFetchHandler } from '@healthgate/core/fetch'
 import { optionReader } from '@healthgate/core/primitives'
-import type { Context, MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler, Next } from 'hono'
 
 /** Options of {@link healthgate}: the core handler's options, plus where the caller's address comes from. */
 export interface HealthgateOptions extends HandlerOptions {
@@ -41,15 +41,18 @@ export function healthgate(health: Health, options?: HealthgateOptions): Healthg
   const addressOf = remoteAddress ?? runtimeAddress
   const handler = createHandlerFor('healthgate', health, handlerOptions)
   const { respond } = createFetchHandler(health, handler)
-  const middleware = (c: Context, next: () => Promise<void>): Response | Promise<Response | void> => {
+  const middleware = (c: Context, next: Next): Response | Promise<Response | undefined> => {
     const response = respond(c.req.raw, addressOf(c))
     // A cached answer goes back without a promise; Hono awaits whatever a middleware returns.
-    if (response instanceof Promise) {
-      return response.then<Response | void>((value) => value ?? next())
-    }
-    return response ?? next()
+    if (response instanceof Promise) return response.then((value) => value ?? passOn(next))
+    return response ?? passOn(next)
   }
   return Object.assign(middleware as MiddlewareHandler, { handler })
+}
+
+async function passOn(next: Next): Promise<undefined> {
+  await next()
+  return undefined
 }
 
 interface Bindings {

@@ -46,10 +46,7 @@ const INTERNAL_ERROR = JSON.stringify({ status: 500, error: 'Internal error' })
  *
  * Requests outside the mount path go to `info.next()` when given, else get a plain-text 404.
  */
-export function createFetchHandler(
-  health: Health,
-  options?: HandlerOptions | HealthHandler,
-): FetchHandler {
+export function createFetchHandler(health: Health, options?: HandlerOptions | HealthHandler): FetchHandler {
   const handler = isHandler(options) ? options : createHandlerFor('createFetchHandler', health, options)
   const respond = (request: Request, remoteAddress?: string) => {
     let result: ReturnType<HealthHandler['respond']>
