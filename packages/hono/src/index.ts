@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http'
 import type { HandlerOptions, Health, HealthHandler } from '@healthgate/core'
-import { createHandlerFor, HANDLER_OPTION_KEYS } from '@healthgate/core/adapter'
-import { createFetchHandler } from '@healthgate/core/fetch'
+import type { HealthRequest } from '@healthgate/core/adapter'
+import { createHandlerFor, HANDLER_OPTION_KEYS, remoteAddressOf } from '@healthgate/core/adapter'
+import { answer, LazyBodyRequest, toHealthRequest } from '@healthgate/core/fetch'
 import { optionReader } from '@healthgate/core/primitives'
 import type { Context, MiddlewareHandler, Next } from 'hono'
 
@@ -38,16 +40,31 @@ export function healthgate(health: Health, options?: HealthgateOptions): Healthg
   if (remoteAddress !== undefined && typeof remoteAddress !== 'function') {
     read.fail('remoteAddress', 'a function (c) => string | undefined', remoteAddress)
   }
-  const addressOf = remoteAddress ?? runtimeAddress
   const handler = createHandlerFor('healthgate', health, handlerOptions)
-  const { respond } = createFetchHandler(health, handler)
   const middleware = (c: Context, next: Next): Response | Promise<Response | undefined> => {
-    const response = respond(c.req.raw, addressOf(c))
+    const response = answer(handler, healthRequestOf(c, remoteAddress))
     // A cached answer goes back without a promise; Hono awaits whatever a middleware returns.
     if (response instanceof Promise) return response.then((value) => value ?? passOn(next))
     return response ?? passOn(next)
   }
   return Object.assign(middleware as MiddlewareHandler, { handler })
+}
+
+/**
+ * The core handler's input. On @hono/node-server, straight from the Node request (its headers object, no
+ * Fetch API Headers built); elsewhere from the fetch Request.
+ */
+function healthRequestOf(c: Context, remoteAddress: HealthgateOptions['remoteAddress']): HealthRequest {
+  const incoming = nodeIncoming(c)
+  const address = remoteAddress ? remoteAddress(c) : runtimeAddress(c)
+  if (!incoming) return toHealthRequest(c.req.raw, address)
+  return new LazyBodyRequest(
+    incoming.method ?? c.req.raw.method,
+    incoming.url ?? '/',
+    incoming.headers,
+    c.req.raw,
+    address,
+  )
 }
 
 async function passOn(next: Next): Promise<undefined> {
@@ -57,7 +74,7 @@ async function passOn(next: Next): Promise<undefined> {
 
 interface Bindings {
   /** @hono/node-server: the Node request (directly, or under `server` with some setups). */
-  incoming?: { socket?: { remoteAddress?: string } }
+  incoming?: Pick<IncomingMessage, 'method' | 'url' | 'headers' | 'socket'>
   /** Bun.serve: the server is the bindings (or under `server`). */
   requestIP?: (request: Request) => { address: string } | null
   /** Deno.serve: the handler info. */
@@ -65,15 +82,28 @@ interface Bindings {
   server?: Bindings
 }
 
-/** The caller's address from the runtime's bindings, as Hono's per-runtime `getConnInfo` helpers read it. */
-export function runtimeAddress(c: Context): string | undefined {
+function bindingsOf(c: Context): Bindings | undefined {
   const env = c.env as Bindings | undefined
   if (!env || typeof env !== 'object') return undefined
-  const bindings = env.server && typeof env.server === 'object' ? env.server : env
+  return env.server && typeof env.server === 'object' ? env.server : env
+}
+
+function nodeIncoming(c: Context): Bindings['incoming'] {
+  const incoming = bindingsOf(c)?.incoming
+  return incoming && typeof incoming === 'object' && typeof incoming.headers === 'object'
+    ? incoming
+    : undefined
+}
+
+/** The caller's address from the runtime's bindings, as Hono's per-runtime `getConnInfo` helpers read it. */
+export function runtimeAddress(c: Context): string | undefined {
+  const bindings = bindingsOf(c)
+  if (!bindings) return undefined
   try {
-    if (bindings.incoming) return bindings.incoming.socket?.remoteAddress
+    // Looked up once per connection: Node asks the kernel anew on every read of socket.remoteAddress.
+    if (bindings.incoming) return remoteAddressOf(bindings.incoming.socket)
     if (typeof bindings.requestIP === 'function') return bindings.requestIP(c.req.raw)?.address
-    return env.remoteAddr?.hostname
+    return bindings.remoteAddr?.hostname
   } catch {
     return undefined
   }

@@ -48,16 +48,8 @@ const INTERNAL_ERROR = JSON.stringify({ status: 500, error: 'Internal error' })
  */
 export function createFetchHandler(health: Health, options?: HandlerOptions | HealthHandler): FetchHandler {
   const handler = isHandler(options) ? options : createHandlerFor('createFetchHandler', health, options)
-  const respond = (request: Request, remoteAddress?: string) => {
-    let result: ReturnType<HealthHandler['respond']>
-    try {
-      result = handler.respond(toHealthRequest(request, remoteAddress))
-    } catch {
-      return internalError()
-    }
-    // A cached answer is built in the same tick it was asked for.
-    return result instanceof Promise ? result.then(toResponse, internalError) : toResponse(result)
-  }
+  const respond = (request: Request, remoteAddress?: string) =>
+    answer(handler, toHealthRequest(request, remoteAddress))
   const serve = (request: Request, info?: FetchInfo): Response | Promise<Response> => {
     const response = respond(request, info?.remoteAddress)
     if (response instanceof Promise) return response.then((value) => value ?? notFound(info))
@@ -66,17 +58,59 @@ export function createFetchHandler(health: Health, options?: HandlerOptions | He
   return Object.assign(serve, { respond, handler })
 }
 
+/**
+ * The handler's answer to a request as a Response, `undefined` outside the health routes. A cached answer
+ * comes back synchronously. For adapters that build the HealthRequest themselves. Never throws.
+ */
+export function answer(
+  handler: HealthHandler,
+  request: HealthRequest,
+): Response | undefined | Promise<Response | undefined> {
+  let result: ReturnType<HealthHandler['respond']>
+  try {
+    result = handler.respond(request)
+  } catch {
+    return internalError()
+  }
+  const finish = (value: HealthResponse | undefined) => {
+    // An answer that closes the connection (a refused upload) leaves the body unread: say so to the
+    // runtime by taking the stream, or Deno adds a second `Connection: close` of its own.
+    if (value?.headers.connection !== undefined) void request.body
+    return toResponse(value)
+  }
+  // A cached answer is built in the same tick it was asked for.
+  return result instanceof Promise ? result.then(finish, internalError) : finish(result)
+}
+
 /** Maps a fetch Request to the core handler's input. For adapters built on fetch Requests (Hono). */
 export function toHealthRequest(request: Request, remoteAddress?: string): HealthRequest {
   const { url } = request
   // The request target: the path and query of the absolute URL, without parsing it.
   const start = url.indexOf('/', url.indexOf('//') + 2)
-  return {
-    method: request.method,
-    url: start === -1 ? '/' : url.slice(start),
-    headers: new Proxy(request.headers, HEADERS) as unknown as HealthRequest['headers'],
-    body: request.body as HealthRequest['body'],
+  return new LazyBodyRequest(
+    request.method,
+    start === -1 ? '/' : url.slice(start),
+    new Proxy(request.headers, HEADERS) as unknown as HealthRequest['headers'],
+    request,
     remoteAddress,
+  )
+}
+
+/**
+ * A HealthRequest whose body is read from a fetch Request only when the core asks for it (`PUT
+ * /maintenance`): touching `body` costs on some servers (@hono/node-server then builds the full Request).
+ */
+export class LazyBodyRequest implements HealthRequest {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly headers: HealthRequest['headers'],
+    private readonly request: Request,
+    readonly remoteAddress: string | undefined,
+  ) {}
+
+  get body(): HealthRequest['body'] {
+    return this.request.body as HealthRequest['body']
   }
 }
 
