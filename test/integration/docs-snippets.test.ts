@@ -48,6 +48,9 @@ const PEERS: Record<string, string> = {
   mysql2: '^3.25.0',
   nats: '^2.29.3',
   'prom-client': '^15.1.3',
+  // The Hono middleware's README and the fetch handler's Node example.
+  hono: '^4.13.23',
+  '@hono/node-server': '^2.1.11',
 }
 
 interface Snippet {
