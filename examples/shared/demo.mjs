@@ -13,7 +13,8 @@ import { fleetFromEnv } from './fleet.mjs'
  * (prom-client's default process metrics plus healthgate's), and the framework's app, which `serve` builds,
  * mounts the health routes and `GET /metrics` in and starts listening. `serve({ health, adminToken,
  * adminRoutes, port, host, logger, metrics })` resolves `{ server, stop }`: the listening `node:http` server
- * and a function that stops the app. `metrics` is a prom-client registry: answer `GET /metrics` with
+ * and a function that stops the app; a runtime without one (Bun.serve, Deno.serve) resolves
+ * `{ address: { address, port, family }, stop }` instead, and SIGTERM then stops it through `stop`. `metrics` is a prom-client registry: answer `GET /metrics` with
  * `await metrics.metrics()`, type `metrics.contentType`, 200 whatever the health status. LOG_LEVEL sets the
  * log level (default `info`). With `HEALTHGATE_ADMIN_PORT`, the admin API is served only on a second
  * listener on that port (`adminRoutes: false` on the app's), bound to `HOST`.
@@ -96,7 +97,8 @@ export async function startDemo({ id, packageUrl, serve }, env = process.env) {
     await health.close()
     await closeClients()
   }
-  const url = baseUrl(app.server.address())
+  // Bun.serve and Deno.serve have no node:http server: their `serve` resolves `address` instead.
+  const url = baseUrl(app.address ?? app.server.address())
   const adminUrl = admin ? baseUrl(admin.address()) : url
   const inFleet = fleet !== undefined
   return { server: app.server, health, url, adminUrl, grpcPort: grpc?.port, adminToken, inFleet, close }

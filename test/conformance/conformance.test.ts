@@ -1,16 +1,22 @@
 /**
  * One table of HTTP cases, run against every way of serving healthgate: Express 5, Express 4, Fastify 5,
- * the core's node:http listener, the fast path (attachHealth) on Express 5, Express 4 and Fastify, and Nest
- * on its Express and Fastify platforms, each on a real socket. Every server must answer every case with the
- * same status, the same contract headers and byte-identical bodies, and what they answer must be what the
- * contract says (the expected bodies in cases.ts are written out from it, not recorded).
+ * the core's node:http listener, Hono on Node, the fast path (attachHealth) on Express 5, Express 4 and
+ * Fastify, and Nest on its Express and Fastify platforms, in this process; createFetchHandler on Bun.serve and
+ * Deno.serve and Hono on both, in real Bun and Deno child processes (runtimes.ts); each on a real socket.
+ * Every server must answer every case with the same status, the same contract headers and byte-identical
+ * bodies, and what they answer must be what the contract says (the expected bodies in cases.ts are written
+ * out from it, not recorded).
  */
-import type { MaintenanceState } from '@healthgate/core'
+import type { HandlerOptions, MaintenanceState } from '@healthgate/core'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
 import Fastify from 'fastify'
 import { type Reply, request } from '../support/http.js'
 import { buildHealth, CASES, type Case, FROZEN_TIME, SECRET, TOKEN } from './cases.js'
+import { closeRuntimes, RUNTIME_KINDS, type RuntimeKind, startRuntimeServer } from './runtimes.js'
 import { APP_BODY, APP_NOT_FOUND, SERVER_KINDS, type ServerKind, startServer } from './servers.js'
+
+type Kind = ServerKind | RuntimeKind
+const ALL_KINDS: readonly Kind[] = [...SERVER_KINDS, ...RUNTIME_KINDS]
 
 const CONTRACT_HEADERS = [
   'content-type',
@@ -29,13 +35,13 @@ const PLAIN_JSON = 'application/json; charset=utf-8'
 const FASTIFY_ROUTES_QUERY = Fastify().supportedMethods.includes('QUERY')
 /** The same for the Fastify that Nest's platform brings (its own dependency, or the lowest one in that run). */
 const NEST_FASTIFY_ROUTES_QUERY = new FastifyAdapter().getInstance().supportedMethods.includes('QUERY')
-const ROUTES_QUERY: Partial<Record<ServerKind, boolean>> = {
+const ROUTES_QUERY: Partial<Record<Kind, boolean>> = {
   fastify: FASTIFY_ROUTES_QUERY,
   'nest-fastify': NEST_FASTIFY_ROUTES_QUERY,
 }
 
 interface Outcome {
-  kind: ServerKind
+  kind: Kind
   response: Reply
   /** For HEAD cases: what the same request as GET gets from a twin server in the same state. */
   asGet?: Reply
@@ -47,7 +53,8 @@ const savedToken = process.env.HEALTHGATE_ADMIN_TOKEN
 beforeAll(() => {
   delete process.env.HEALTHGATE_ADMIN_TOKEN
 })
-afterAll(() => {
+afterAll(async () => {
+  await closeRuntimes()
   if (savedToken !== undefined) process.env.HEALTHGATE_ADMIN_TOKEN = savedToken
 })
 
@@ -73,14 +80,44 @@ afterEach(() => {
   jest.useRealTimers()
 })
 
+/** A server of the suite, in this process or in a Bun or Deno child, with a way to reach its health. */
+interface CaseServer {
+  kind: Kind
+  port: number
+  setup(): Promise<void>
+  maintenance(): Promise<MaintenanceState>
+  close(): Promise<void>
+}
+
+async function startLocal(kind: ServerKind, testCase: Case, options: HandlerOptions): Promise<CaseServer> {
+  const health = buildHealth(testCase.scenario ?? 'passing')
+  try {
+    const server = await startServer(kind, health, options)
+    return {
+      kind,
+      port: server.port,
+      setup: async () => testCase.setup?.(health),
+      maintenance: async () => health.maintenance,
+      close: async () => {
+        await server.close()
+        await health.close()
+      },
+    }
+  } catch (error) {
+    await health.close()
+    throw error
+  }
+}
+
 async function runOnAllServers(testCase: Case): Promise<Outcome[]> {
   const options = testCase.options ?? { adminToken: TOKEN }
-  const healths = SERVER_KINDS.map(() => buildHealth(testCase.scenario ?? 'passing'))
-  // Handlers read HEALTHGATE_ADMIN_TOKEN when they are created: only while the servers start.
+  // Handlers read HEALTHGATE_ADMIN_TOKEN when they are created: only while the servers start. The runtime
+  // children take it from the case themselves.
   Object.assign(process.env, testCase.env)
-  const started = await Promise.allSettled(
-    SERVER_KINDS.map((kind, index) => startServer(kind, healths[index]!, options)),
-  )
+  const started = await Promise.allSettled([
+    ...SERVER_KINDS.map((kind) => startLocal(kind, testCase, options)),
+    ...RUNTIME_KINDS.map((kind) => startRuntimeServer(kind, testCase.name)),
+  ])
   for (const name of Object.keys(testCase.env ?? {})) delete process.env[name]
   try {
     const servers = started.map((result) => {
@@ -88,13 +125,12 @@ async function runOnAllServers(testCase: Case): Promise<Outcome[]> {
       return result.value
     })
     return await Promise.all(
-      servers.map(async (server, index): Promise<Outcome> => {
-        const health = healths[index]!
-        await testCase.setup?.(health)
+      servers.map(async (server): Promise<Outcome> => {
+        await server.setup()
         for (const before of testCase.before ?? []) await request(server.port, before.path, before)
-        const maintenanceBefore = health.maintenance
+        const maintenanceBefore = await server.maintenance()
         const response = await request(server.port, testCase.request.path, testCase.request)
-        const maintenanceAfter = health.maintenance
+        const maintenanceAfter = await server.maintenance()
         return { kind: server.kind, response, maintenanceBefore, maintenanceAfter }
       }),
     )
@@ -102,7 +138,6 @@ async function runOnAllServers(testCase: Case): Promise<Outcome[]> {
     await Promise.all(
       started.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)),
     )
-    await Promise.all(healths.map((health) => health.close()))
   }
 }
 
@@ -127,7 +162,7 @@ function expectedHeaders(testCase: Case, body: string): Record<string, string | 
 }
 
 /** Nothing a health answer shows may carry a secret or a stack frame, whatever the details mode. */
-function expectNoLeak(kind: ServerKind, body: string): void {
+function expectNoLeak(kind: Kind, body: string): void {
   expect({ kind, leaksSecret: body.includes(SECRET) || body.includes('app:') }).toEqual({
     kind,
     leaksSecret: false,
@@ -139,7 +174,7 @@ function expectNoLeak(kind: ServerKind, body: string): void {
 }
 
 describe.each(CASES.map((testCase) => [testCase.name, testCase] as const))('%s', (_name, testCase) => {
-  it(`answers alike on ${SERVER_KINDS.join(', ')}`, async () => {
+  it(`answers alike on ${ALL_KINDS.join(', ')}`, async () => {
     let outcomes = await runOnAllServers(testCase)
     if (testCase.request.method === 'QUERY') {
       const unrouted = outcomes.filter((outcome) => ROUTES_QUERY[outcome.kind] === false)

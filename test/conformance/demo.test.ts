@@ -1,6 +1,6 @@
 /**
- * Runs the demos as a user does (`node examples/<framework>/server.mjs`, importing the BUILT packages by
- * name) and checks what the README promises: the app route, GET/HEAD /health, the maintenance flip with
+ * Runs the demos as a user does (`node examples/<framework>/server.mjs`, `bun examples/bun/server.mjs`,
+ * `deno run -A examples/deno/server.mjs`, importing the BUILT packages by name) and checks what the README promises: the app route, GET/HEAD /health, the maintenance flip with
  * curl-like requests, and the drain and clean exit on SIGTERM.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { request } from '../support/http.js'
 import { sleep, waitFor } from '../support/wait.js'
+import { runtimeBinary } from './runtimes.js'
 
 const ROOT = join(__dirname, '..', '..')
 const TOKEN = 'demo-conformance-t0ken'
@@ -21,9 +22,18 @@ interface Running {
   exited: Promise<number | null>
 }
 
+/** The command running a demo: Node, or the bun and deno binaries of the dev dependencies for theirs. */
+function demoCommand(framework: string): string[] {
+  const script = join(ROOT, 'examples', framework, 'server.mjs')
+  if (framework === 'bun') return [runtimeBinary('bun'), script]
+  if (framework === 'deno') return [runtimeBinary('deno'), 'run', '-A', script]
+  return [process.execPath, script]
+}
+
 /** Spawns a demo with a clean environment (no DATABASE_URL etc.) on a free port, resolves its URL. */
 function startDemo(framework: string, extraEnv: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, [join(ROOT, 'examples', framework, 'server.mjs')], {
+  const [command = process.execPath, ...args] = demoCommand(framework)
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -67,6 +77,9 @@ function startDemo(framework: string, extraEnv: Record<string, string> = {}): Pr
 describe.each([
   ['express', {}, 'packages/express/dist/index.js'],
   ['fastify', {}, 'packages/fastify/dist/index.js'],
+  ['hono', {}, 'packages/hono/dist/index.js'],
+  ['bun', {}, 'packages/core/dist/fetch/index.js'],
+  ['deno', {}, 'packages/core/dist/fetch/index.js'],
   ['nest', {}, 'packages/nestjs/dist/index.js'],
   ['nest', { NEST_PLATFORM: 'fastify' }, 'packages/nestjs/dist/index.js'],
 ])('the %s demo (env %j)', (framework, extraEnv: Record<string, string>, adapterDist) => {
@@ -205,7 +218,7 @@ describe.each([
   })
 })
 
-describe.each(['express', 'fastify'])('the %s demo, hardened', (framework) => {
+describe.each(['express', 'fastify', 'hono', 'bun', 'deno'])('the %s demo, hardened', (framework) => {
   it('refuses an admin token under 16 characters: exit 1 with a message naming the setting', async () => {
     const error = await startDemo(framework, { HEALTHGATE_ADMIN_TOKEN: 's3cret' }).then(
       () => undefined,

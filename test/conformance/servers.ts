@@ -3,17 +3,22 @@ import type { AddressInfo } from 'node:net'
 import { createNodeListener, type HandlerOptions, type Health } from '@healthgate/core'
 import { attachHealth, healthRouter } from '@healthgate/express'
 import { healthgate } from '@healthgate/fastify'
+import { healthgate as honoHealthgate } from '@healthgate/hono'
+import { serve } from '@hono/node-server'
 import express5 from 'express'
 import express4 from 'express4'
 import Fastify from 'fastify'
+import { Hono } from 'hono'
 import type { RequestOptions } from '../support/http.js'
 import { createNestApp, notFoundFilter, textController } from './nest.js'
 
+/** The servers in this process; runtimes.ts has those in Bun and Deno (RUNTIME_KINDS). */
 export const SERVER_KINDS = [
   'express5',
   'express4',
   'fastify',
   'node',
+  'hono-node',
   'nest-express',
   'nest-fastify',
   'nest-fastify-fast',
@@ -30,10 +35,9 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** The app's own routes, served next to the health routes by every server. */
-export const APP_BODY = 'app route'
-export const APP_NOT_FOUND = 'app: not found'
-export const APP_ROUTES = ['/', '/healthz']
+import { APP_BODY, APP_NOT_FOUND, APP_ROUTES } from './app.js'
+
+export { APP_BODY, APP_NOT_FOUND, APP_ROUTES }
 
 /**
  * Starts one server of the given kind on a loopback port, serving the health routes with `options`
@@ -105,6 +109,13 @@ export async function startServer(
       await app.listen(0, '127.0.0.1')
       const server = app.getHttpServer() as Server
       return { kind, port: (server.address() as AddressInfo).port, close: () => app.close() }
+    }
+    case 'hono-node': {
+      const app = new Hono()
+      app.use(honoHealthgate(health, options))
+      for (const route of APP_ROUTES) app.get(route, (c) => c.text(APP_BODY))
+      app.notFound((c) => c.text(APP_NOT_FOUND, 404))
+      return listen(kind, serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server)
     }
   }
 }

@@ -22,10 +22,12 @@ import {
   queryCheck,
   tcpCheck,
 } from '@healthgate/core'
+import { createFetchHandler } from '@healthgate/core/fetch'
 import { healthRouter } from '@healthgate/express'
 import { createFailover, serveActive } from '@healthgate/failover'
 import healthgate from '@healthgate/fastify'
 import { addHealthService, shutdownGrpcServer } from '@healthgate/grpc'
+import { healthgate as honoHealthgate } from '@healthgate/hono'
 import { mqttCheck } from '@healthgate/mqtt'
 import { mysqlCheck } from '@healthgate/mysql'
 import { natsCheck } from '@healthgate/nats'
@@ -76,6 +78,13 @@ const CASES: Array<[owner: string, create: () => unknown, misspelt: string, mean
     () => attachHealth(createServer(), health, { adminRoute: false } as never),
     'adminRoute',
     'adminRoutes',
+  ],
+  ['createFetchHandler', () => createFetchHandler(health, { pth: '/h' } as never), 'pth', 'path'],
+  [
+    'healthgate',
+    () => honoHealthgate(health, { remoteAdress: () => undefined } as never),
+    'remoteAdress',
+    'remoteAddress',
   ],
   ['installShutdown', () => installShutdown(health, { maxDrain: 5 } as never), 'maxDrain', 'maxDrainMs'],
   ['fileMaintenance', () => fileMaintenance({ path: '/tmp/x', pollMS: 5 } as never), 'pollMS', 'pollMs'],

@@ -55,6 +55,9 @@ const PEERS: Record<string, string> = {
   '@nestjs/platform-fastify': '^11.2.8',
   'reflect-metadata': '^0.2.2',
   rxjs: '^7.8.2',
+  // The Hono middleware's README and the fetch handler's Node example.
+  hono: '^4.13.23',
+  '@hono/node-server': '^2.1.11',
 }
 
 interface Snippet {

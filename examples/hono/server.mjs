@@ -1,0 +1,4 @@
+import { runDemo } from '../shared/demo.mjs'
+import { createDemo } from './app.mjs'
+
+await runDemo('Hono', createDemo)
