@@ -63,8 +63,8 @@ test('Redis flapping between pass and reset: no crash, no leak, pass afterwards'
   // on where ioredis's growing reconnect delay lands against the 100 ms windows (a run seen with no pass
   // window hit in 10 s), so coming back is asserted after the fault stops, through finalStatus.
   expectSurvived(result, 1)
-  // ioredis keeps one connection; every reset made it reconnect.
-  expect(result.clientConnections).toBe(1)
+  // ioredis keeps at most one connection (none if the end caught it reconnecting); every reset made it reconnect.
+  expect(result.clientConnections).toBeLessThanOrEqual(1)
   expect(result.proxyConnections).toBeGreaterThan(1)
 }, 60_000)
 
