@@ -125,9 +125,18 @@ function runWith(bin, command) {
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', command], { cwd: ROOT, env: { ...process.env, PATH } })
     let tail = ''
+    let pending = ''
+    const failures = []
     const keep = (chunk, to) => {
       to.write(chunk)
       tail = (tail + chunk).slice(-4000)
+      // jest names each failing suite (`FAIL <path>`) and test (`● <suite> › <test>`); keep them for the summary.
+      const lines = (pending + chunk).split('\n')
+      pending = lines.pop() ?? ''
+      for (const text of lines) {
+        const plain = text.replace(/\x1b\[[0-9;]*m/g, '')
+        if (/^FAIL /.test(plain) || /^ {2}● (?!Console$).+ › /.test(plain)) failures.push(plain.trim())
+      }
     }
     child.stdout.on('data', (chunk) => keep(chunk, process.stdout))
     child.stderr.on('data', (chunk) => keep(chunk, process.stderr))
@@ -139,12 +148,14 @@ function runWith(bin, command) {
           total: Number(/(\d+) total/.exec(line)?.[1] ?? 0),
         }
       }
-      resolve({ code: code ?? 1, suites: count('Test Suites'), tests: count('Tests') })
+      resolve({ code: code ?? 1, suites: count('Test Suites'), tests: count('Tests'), failures })
     })
   })
 }
 
 const rows = []
+/** What failed, per run: printed under the table, where a CI log's tail keeps it. */
+const failed = []
 
 async function step(label, bin, commands) {
   // Guard: the shell of each script must find this binary as `node`, or the row would lie.
@@ -162,6 +173,7 @@ async function step(label, bin, commands) {
     sum.tests += result.tests.total
     sum.failed += result.tests.total - result.tests.passed
     if (result.code !== 0) ok = false
+    if (result.failures.length > 0) failed.push({ label, name, failures: [...new Set(result.failures)] })
   }
   const seconds = Math.round((performance.now() - started) / 1000)
   rows.push([
@@ -200,4 +212,7 @@ const header = ['run', 'scripts', 'suites', 'tests', 'result', 'seconds']
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)))
 const line = (cells) => `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(' | ')} |`
 console.log(`\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}`)
+for (const { label, name, failures } of failed) {
+  console.log(`\n${label}, ${name}, failed:\n${failures.map((f) => `  ${f}`).join('\n')}`)
+}
 process.exit(rows.every((row) => row[4] === 'pass') ? 0 : 1)
