@@ -314,6 +314,34 @@ describe('attachHealth', () => {
     expect(server.listeners('request')).toEqual([app])
   })
 
+  it("keeps a once('request') listener once-only, behind the fast path and after detaching", async () => {
+    const health = makeHealth()
+    const server = http.createServer((_request, response) => response.end('app'))
+    const seen: string[] = []
+    server.once('request', (request: http.IncomingMessage) => seen.push(`before ${request.url}`))
+    const detach = attachHealth(server, health)
+    cleanups.push(detach)
+    server.once('request', (request: http.IncomingMessage) => seen.push(`after ${request.url}`))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)))
+    const port = (server.address() as AddressInfo).port
+    // A health request is the fast path's: the once listeners are still waiting for the app's first.
+    expect((await request(port, '/health')).status).toBe(200)
+    expect(seen).toEqual([])
+    expect((await request(port, '/one')).body).toBe('app')
+    expect((await request(port, '/two')).body).toBe('app')
+    expect(seen).toEqual(['before /one', 'after /one'])
+    // Detached before it fired, a once listener is put back as a once listener.
+    server.once('request', (request: http.IncomingMessage) => seen.push(`again ${request.url}`))
+    await Promise.resolve()
+    detach()
+    expect(server.listeners('request')).toHaveLength(2)
+    expect((await request(port, '/three')).body).toBe('app')
+    expect((await request(port, '/four')).body).toBe('app')
+    expect(seen).toEqual(['before /one', 'after /one', 'again /three'])
+    expect(server.listeners('request')).toHaveLength(1)
+  })
+
   it('leaves the admin routes to another listener with adminRoutes: false', async () => {
     const health = makeHealth()
     const server = http.createServer((_request, response) => response.end('app'))

@@ -9,6 +9,12 @@ import { isRequestObserver } from './server-observers.js'
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void
 type NewListener = (event: string | symbol, listener: RequestListener) => void
+/** What `rawListeners()` holds for a `once` listener: a wrapper naming the listener it wraps. */
+type OnceWrapper = RequestListener & { listener?: unknown }
+interface Taken {
+  listener: RequestListener
+  once: boolean
+}
 
 /**
  * What the fast path needs of a server: a `node:http` or `node:https` server (Express's `app.listen()`,
@@ -17,6 +23,10 @@ type NewListener = (event: string | symbol, listener: RequestListener) => void
 export interface FastPathServer {
   /** The `request` listeners, the app's among them. */
   listeners(event: 'request'): unknown[]
+  /** The `request` listeners with their `once` wrappers, when the server has them (every EventEmitter). */
+  rawListeners?(event: 'request'): unknown[]
+  /** Adds a one-time `request` listener: how detaching puts back a `once` listener not yet called. */
+  once?(event: 'request', listener: RequestListener): unknown
   /** Adds a `request` listener. */
   on(event: 'request', listener: RequestListener): unknown
   /** Adds the `newListener` listener that catches an app listener added later. */
@@ -67,16 +77,21 @@ export function attachHealth(
   // A request whose target starts with '/' (all but absolute-form ones) and not with this is not ours.
   const prefix = handler.path === '/' ? '/' : handler.path
 
-  const app: RequestListener[] = []
+  // The app's listeners, unwrapped; a `once` one is called for one request and then dropped, as before.
+  let app: Taken[] = []
   let observers: RequestListener[] = []
   const take = (listener: RequestListener) => {
+    const raw = (server.rawListeners?.('request') ?? []) as OnceWrapper[]
+    const once = raw.some((entry) => entry !== listener && entry.listener === listener)
     server.removeListener('request', listener)
-    app.push(listener)
-    observers = app.filter(isRequestObserver)
+    app.push({ listener, once })
+    observers = app.map((entry) => entry.listener).filter(isRequestObserver)
   }
 
   const passOn = (request: IncomingMessage, response: ServerResponse): void => {
-    for (const listener of app) listener.call(server, request, response)
+    const listeners = app
+    if (listeners.some((entry) => entry.once)) app = app.filter((entry) => !entry.once)
+    for (const { listener } of listeners) listener.call(server, request, response)
   }
   const write = (response: ServerResponse, result: HealthResponse): void => {
     try {
@@ -125,7 +140,10 @@ export function attachHealth(
     attached = false
     server.removeListener('newListener', onNewListener)
     server.removeListener('request', fastPath)
-    for (const listener of app) server.on('request', listener)
+    for (const { listener, once } of app) {
+      if (once && server.once) server.once('request', listener)
+      else server.on('request', listener)
+    }
   }
   return Object.assign(detach, { handler })
 }
