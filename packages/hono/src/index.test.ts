@@ -66,6 +66,34 @@ describe('healthgate (Hono middleware)', () => {
     expect(await proberIds(appWith(), undefined)).toEqual(['unknown kube-probe/1.31'])
   })
 
+  it('reads a maintenance body that a middleware before it already parsed through Hono', async () => {
+    const token = 't'.repeat(32)
+    const app = new Hono()
+    const parsed: unknown[] = []
+    app.use(async (c, next) => {
+      if (c.req.method === 'PUT') parsed.push(await c.req.json())
+      await next()
+    })
+    app.use(healthgate(health, { adminToken: token }))
+    const put = (body: string) =>
+      app.request('/health/maintenance', {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      })
+    const on = await put('{"reason":"deploy 1.4.2"}')
+    expect(on.status).toBe(200)
+    expect(parsed).toEqual([{ reason: 'deploy 1.4.2' }])
+    expect(health.maintenance).toMatchObject({ enabled: true, reason: 'deploy 1.4.2' })
+    // The core's own rules still apply to the cached copy: an unknown field is a 400, state unchanged.
+    const bad = await put('{"reason":"other","extra":1}')
+    expect([bad.status, ((await bad.json()) as { error: string }).error]).toEqual([
+      400,
+      'Unknown field "extra"; only "reason" and "force" are accepted',
+    ])
+    expect(health.maintenance).toMatchObject({ enabled: true, reason: 'deploy 1.4.2' })
+  })
+
   it('rejects a remoteAddress that is not a function', () => {
     expect(() => healthgate(health, { remoteAddress: '10.0.0.1' } as never)).toThrow(
       'healthgate(): expected `remoteAddress` to be a function',

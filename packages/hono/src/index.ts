@@ -57,14 +57,32 @@ export function healthgate(health: Health, options?: HealthgateOptions): Healthg
 function healthRequestOf(c: Context, remoteAddress: HealthgateOptions['remoteAddress']): HealthRequest {
   const incoming = nodeIncoming(c)
   const address = remoteAddress ? remoteAddress(c) : runtimeAddress(c)
-  if (!incoming) return toHealthRequest(c.req.raw, address)
+  const body = new HonoBody(c)
+  if (!incoming) return toHealthRequest(c.req.raw, address, body)
   return new LazyBodyRequest(
     incoming.method ?? c.req.raw.method,
     incoming.url ?? '/',
     incoming.headers,
-    c.req.raw,
+    body,
     address,
   )
+}
+
+/**
+ * The body of `PUT /health/maintenance`: the request's stream, or, when a middleware before this one
+ * already read it through Hono (`c.req.json()`, a validator), Hono's cached copy of it.
+ */
+class HonoBody {
+  constructor(private readonly c: Context) {}
+
+  get body(): Request['body'] | AsyncIterable<string> {
+    const { raw } = this.c.req
+    if (!raw.bodyUsed) return raw.body
+    const req = this.c.req
+    return (async function* () {
+      yield await req.text()
+    })()
+  }
 }
 
 async function passOn(next: Next): Promise<undefined> {

@@ -83,7 +83,11 @@ export function answer(
 }
 
 /** Maps a fetch Request to the core handler's input. For adapters built on fetch Requests (Hono). */
-export function toHealthRequest(request: Request, remoteAddress?: string): HealthRequest {
+export function toHealthRequest(
+  request: Request,
+  remoteAddress?: string,
+  bodySource: BodySource = request,
+): HealthRequest {
   const { url } = request
   // The request target: the path and query of the absolute URL, without parsing it.
   const start = url.indexOf('/', url.indexOf('//') + 2)
@@ -91,9 +95,14 @@ export function toHealthRequest(request: Request, remoteAddress?: string): Healt
     request.method,
     start === -1 ? '/' : url.slice(start),
     new Proxy(request.headers, HEADERS) as unknown as HealthRequest['headers'],
-    request,
+    bodySource,
     remoteAddress,
   )
+}
+
+/** Where a request's body is read from: the fetch Request, or a framework's wrapper that caches it. */
+export interface BodySource {
+  readonly body: Request['body'] | AsyncIterable<Uint8Array | string>
 }
 
 /**
@@ -105,7 +114,7 @@ export class LazyBodyRequest implements HealthRequest {
     readonly method: string,
     readonly url: string,
     readonly headers: HealthRequest['headers'],
-    private readonly request: Request,
+    private readonly request: BodySource,
     readonly remoteAddress: string | undefined,
   ) {}
 
