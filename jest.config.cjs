@@ -13,6 +13,7 @@ const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
   testMatch: ['**/*.test.ts'],
+  setupFiles: ['<rootDir>/test/support/quiet-console.ts'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   moduleNameMapper: {
     '^@healthgate/([a-z]+)$': '<rootDir>/packages/$1/src/index.ts',
