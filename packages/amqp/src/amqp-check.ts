@@ -1,7 +1,11 @@
 import type { CheckDefinition, CheckOptions, CheckOutcome } from '@healthgate/core'
 import {
   CHECK_OPTION_KEYS,
+  checkAbortError,
+  describeFailure,
+  oneAtATime,
   optionReader,
+  peerExport,
   readCheckName,
   readCheckOptions,
   sanitizeOutput,
@@ -55,9 +59,6 @@ const round = (ms: number): number => Math.round(ms * 100) / 100
 // Bounds a connection attempt of the check's own that its run gave up on; later runs join it meanwhile.
 const CONNECT_TIMEOUT_MS = 2000
 
-const abortError = (signal: AbortSignal): Error =>
-  signal.reason instanceof Error ? signal.reason : new Error('health check aborted')
-
 /** Creates a RabbitMQ (AMQP 0-9-1) check: a channel opens and closes within the deadline. */
 export function amqpCheck(target: AmqpTarget, options: AmqpCheckOptions = {}): AmqpCheckDefinition {
   const read = optionReader('amqpCheck')
@@ -81,7 +82,9 @@ export function amqpCheck(target: AmqpTarget, options: AmqpCheckOptions = {}): A
       read.fail('connection', 'an amqplib connection (what `connect()` resolves to)', connection)
     }
     const watched = watch(connection)
-    const check = oneAtATime((signal) => probe(watched, signal))
+    const check = oneAtATime((signal) => probe(watched, signal), {
+      busy: 'previous health channel still unanswered',
+    })
     return { ...base, check, close: async () => watched.unwatch() }
   }
   if ('url' in target) {
@@ -168,47 +171,10 @@ async function openChannel(
   return outcome
 }
 
-/**
- * At most one probe in flight: a run abandoned at its deadline leaves its work to settle (a borrowed
- * connection is not ours to cut), and until it does, runs fail at once instead of opening more channels.
- */
-function oneAtATime(work: (signal: AbortSignal) => Promise<CheckOutcome>): CheckDefinition['check'] {
-  let outstandingSince: number | undefined
-  return async (signal) => {
-    if (signal.aborted) throw abortError(signal)
-    if (outstandingSince !== undefined) {
-      const waited = Math.round(performance.now() - outstandingSince)
-      throw new Error(`previous health channel still unanswered after ${waited} ms`)
-    }
-    const started = performance.now()
-    outstandingSince = started
-    const running = work(signal)
-    const clear = (): void => {
-      if (outstandingSince === started) outstandingSince = undefined
-    }
-    running.then(clear, clear)
-    try {
-      return await untilAborted(running, signal)
-    } catch (error) {
-      throw signal.aborted ? abortError(signal) : error
-    }
-  }
-}
-
 type Connect = (url: string, socketOptions?: unknown) => Promise<ChannelModel>
 
-let loaded: Promise<Connect> | undefined
-
 /** Loads the `amqplib` peer dependency only when the check has to open its own connection. */
-function loadConnect(): Promise<Connect> {
-  loaded ??= import('amqplib').then((module) => {
-    const driver = module as unknown as { connect?: unknown; default?: { connect?: unknown } }
-    const connect = driver.connect ?? driver.default?.connect
-    if (typeof connect !== 'function') throw new Error('the `amqplib` package does not export `connect`')
-    return connect as Connect
-  })
-  return loaded
-}
+const loadConnect = peerExport<Connect>('amqplib', 'connect', () => import('amqplib'))
 
 /** Cuts a connection off at once: a graceful close waits for a broker that may never answer. */
 function destroy(model: ChannelModel): void {
@@ -262,7 +228,7 @@ function dedicatedConnection(
       try {
         connection = await untilAborted(connecting, signal)
       } catch (error) {
-        throw signal.aborted ? abortError(signal) : describeFailure('cannot connect', error)
+        throw signal.aborted ? checkAbortError(signal) : describeFailure('cannot connect', error)
       }
     }
     const active = connection
@@ -273,7 +239,7 @@ function dedicatedConnection(
       return await untilAborted(probe(active, signal), signal)
     } catch (error) {
       if (signal.aborted || active.closed) discard(active)
-      throw signal.aborted ? abortError(signal) : error
+      throw signal.aborted ? checkAbortError(signal) : error
     } finally {
       signal.removeEventListener('abort', onAbort)
     }
@@ -297,15 +263,4 @@ function dedicatedConnection(
   }
 
   return { check, close }
-}
-
-const described = new WeakSet<Error>()
-
-/** A clear, safe output: context, the client's message without credentials. Described once only. */
-function describeFailure(context: string, error: unknown): Error {
-  if (error instanceof Error && (error.name === 'CheckTimeoutError' || described.has(error))) return error
-  const text = sanitizeOutput(error) || 'unknown error'
-  const failure = new Error(`${context}: ${text}`, { cause: error })
-  described.add(failure)
-  return failure
 }

@@ -1,10 +1,13 @@
 import type { CheckDefinition, CheckOptions, CheckOutcome } from '@healthgate/core'
 import {
   CHECK_OPTION_KEYS,
+  checkAbortError,
+  describeFailure,
+  oneAtATime,
   optionReader,
+  peerExport,
   readCheckName,
   readCheckOptions,
-  sanitizeOutput,
   untilAborted,
 } from '@healthgate/core/primitives'
 import type { IClientOptions, MqttClient } from 'mqtt'
@@ -36,9 +39,6 @@ const noop = (): void => {}
 const round = (ms: number): number => Math.round(ms * 100) / 100
 const CONNECT_TIMEOUT_MS = 2000
 
-const abortError = (signal: AbortSignal): Error =>
-  signal.reason instanceof Error ? signal.reason : new Error('health check aborted')
-
 /** Creates an MQTT check: the client is connected and a QoS 1 publish is acknowledged within the deadline. */
 export function mqttCheck(target: MqttTarget, options: MqttCheckOptions = {}): MqttCheckDefinition {
   const read = optionReader('mqttCheck')
@@ -56,7 +56,13 @@ export function mqttCheck(target: MqttTarget, options: MqttCheckOptions = {}): M
     if (!client || typeof client.publish !== 'function' || typeof client.end !== 'function') {
       read.fail('client', 'an MqttClient', client)
     }
-    return { ...base, check: oneAtATime((signal) => roundTrip(client, topic, signal)), close: async () => {} }
+    return {
+      ...base,
+      check: oneAtATime((signal) => roundTrip(client, topic, signal), {
+        busy: 'previous health publish still unacknowledged',
+      }),
+      close: async () => {},
+    }
   }
   if ('url' in target) {
     const { url, clientOptions } = target
@@ -79,47 +85,10 @@ async function roundTrip(client: MqttClient, topic: string, _signal: AbortSignal
   return { observedValue: round(performance.now() - started), observedUnit: 'ms' }
 }
 
-/**
- * At most one round trip in flight: a run abandoned at its deadline leaves its publish to settle (a borrowed
- * client is not ours to end), and until it does, runs fail at once instead of queueing more messages.
- */
-function oneAtATime(work: (signal: AbortSignal) => Promise<CheckOutcome>): CheckDefinition['check'] {
-  let outstandingSince: number | undefined
-  return async (signal) => {
-    if (signal.aborted) throw abortError(signal)
-    if (outstandingSince !== undefined) {
-      const waited = Math.round(performance.now() - outstandingSince)
-      throw new Error(`previous health publish still unacknowledged after ${waited} ms`)
-    }
-    const started = performance.now()
-    outstandingSince = started
-    const running = work(signal)
-    const clear = (): void => {
-      if (outstandingSince === started) outstandingSince = undefined
-    }
-    running.then(clear, clear)
-    try {
-      return await untilAborted(running, signal)
-    } catch (error) {
-      throw signal.aborted ? abortError(signal) : error
-    }
-  }
-}
-
 type Connect = (url: string, options: IClientOptions) => MqttClient
 
-let loaded: Promise<Connect> | undefined
-
-/** Loads the `mqtt` peer dependency only when the check has to open its own client. */
-function loadConnect(): Promise<Connect> {
-  loaded ??= import('mqtt').then((module) => {
-    const driver = module as unknown as { connect?: unknown; default?: { connect?: unknown } }
-    const connect = driver.connect ?? driver.default?.connect
-    if (typeof connect !== 'function') throw new Error('the `mqtt` package does not export `connect`')
-    return connect as Connect
-  })
-  return loaded
-}
+/** Loads the `mqtt` peer dependency only when the check has to open its own connection. */
+const loadConnect = peerExport<Connect>('mqtt', 'connect', () => import('mqtt'))
 
 /** Ends a client at once (`force`: no waiting for in-flight messages a hung broker never acknowledges). */
 function destroy(client: MqttClient): void {
@@ -185,7 +154,7 @@ function dedicatedClient(
         await untilAborted(connected(own), signal)
       } catch (error) {
         discard(own)
-        throw signal.aborted ? abortError(signal) : describeFailure('cannot connect', error)
+        throw signal.aborted ? checkAbortError(signal) : describeFailure('cannot connect', error)
       }
       client = own
     }
@@ -197,7 +166,7 @@ function dedicatedClient(
       return await untilAborted(roundTrip(active, topic, signal), signal)
     } catch (error) {
       discard(active)
-      throw signal.aborted ? abortError(signal) : error
+      throw signal.aborted ? checkAbortError(signal) : error
     } finally {
       signal.removeEventListener('abort', onAbort)
     }
@@ -220,15 +189,4 @@ function dedicatedClient(
   }
 
   return { check, close }
-}
-
-const described = new WeakSet<Error>()
-
-/** A clear, safe output: context, the client's message without credentials. Described once only. */
-function describeFailure(context: string, error: unknown): Error {
-  if (error instanceof Error && (error.name === 'CheckTimeoutError' || described.has(error))) return error
-  const text = sanitizeOutput(error) || 'unknown error'
-  const failure = new Error(`${context}: ${text}`, { cause: error })
-  described.add(failure)
-  return failure
 }

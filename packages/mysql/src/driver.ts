@@ -1,6 +1,8 @@
 // The callback-API objects under mysql2's promise wrappers, and the few pool internals the check reads.
 // Structural types: the check works with the object it is given and never loads mysql2 for a borrowed one.
-import { sanitizeOutput, untilAborted } from '@healthgate/core/primitives'
+import { checkAbortError, untilAborted } from '@healthgate/core/primitives'
+
+export { describeFailure } from '@healthgate/core/primitives'
 
 export interface CoreConnection {
   ping(callback: (error: unknown) => void): unknown
@@ -60,9 +62,7 @@ export function coreConnection(value: unknown): CoreConnection | undefined {
 
 export const noop = (): void => {}
 
-/** The error a run rejects with once its deadline passed; the runner reports its own timeout message. */
-export const abortError = (signal: AbortSignal): Error =>
-  signal.reason instanceof Error ? signal.reason : new Error('health check aborted')
+export const abortError = checkAbortError
 
 /** Closes a connection at once, without waiting for a server that may never answer. */
 export function destroy(connection: CoreConnection): void {
@@ -93,15 +93,4 @@ export async function until<T>(work: Promise<T>, signal: AbortSignal, onAbort: (
   } finally {
     signal.removeEventListener('abort', onAbort)
   }
-}
-
-/** A clear, safe output: context, the driver's message without credentials, its error code. */
-export function describeFailure(context: string, error: unknown): Error {
-  const fields = isObject(error) ? error : {}
-  if (fields.name === 'CheckTimeoutError' && error instanceof Error) return error
-  const text = sanitizeOutput(error) || 'unknown error'
-  const { code } = fields
-  const suffix =
-    typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) && !text.includes(code) ? ` (${code})` : ''
-  return new Error(`${context}: ${text}${suffix}`, { cause: error })
 }

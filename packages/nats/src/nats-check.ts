@@ -1,10 +1,13 @@
 import type { CheckDefinition, CheckOptions, CheckOutcome } from '@healthgate/core'
 import {
   CHECK_OPTION_KEYS,
+  checkAbortError,
+  describeFailure,
+  oneAtATime,
   optionReader,
+  peerExport,
   readCheckName,
   readCheckOptions,
-  sanitizeOutput,
   untilAborted,
 } from '@healthgate/core/primitives'
 import type { ConnectionOptions, NatsConnection } from 'nats'
@@ -43,9 +46,6 @@ const CONNECT_TIMEOUT_MS = 2000
 // Bounds the JetStream request after the run's deadline; runs meanwhile fail at once.
 const JETSTREAM_TIMEOUT_MS = 2000
 
-const abortError = (signal: AbortSignal): Error =>
-  signal.reason instanceof Error ? signal.reason : new Error('health check aborted')
-
 /** Creates a NATS check: a round trip (`PING`/`PONG`) within the deadline, optionally a JetStream account check. */
 export function natsCheck(target: NatsTarget, options: NatsCheckOptions = {}): NatsCheckDefinition {
   const read = optionReader('natsCheck')
@@ -60,7 +60,10 @@ export function natsCheck(target: NatsTarget, options: NatsCheckOptions = {}): N
     if (!connection || typeof connection.rtt !== 'function' || typeof connection.isClosed !== 'function') {
       read.fail('connection', 'a NatsConnection', connection)
     }
-    const probe = oneAtATime((signal) => roundTrip(connection, jetstream, signal))
+    const probe = oneAtATime((signal) => roundTrip(connection, jetstream, signal), {
+      busy: 'previous health round trip still unanswered',
+      describe: (error) => describeFailure('round trip failed', error),
+    })
     return { ...base, check: probe, close: async () => {} }
   }
   if ('servers' in target) {
@@ -76,33 +79,6 @@ export function natsCheck(target: NatsTarget, options: NatsCheckOptions = {}): N
     return { ...base, check: own.check, close: own.close }
   }
   return read.fail('target', TARGET, target)
-}
-
-/**
- * At most one round trip in flight: a run abandoned at its deadline leaves its work to settle (a borrowed
- * connection is not ours to cut), and until it does, runs fail at once instead of stacking more requests.
- */
-function oneAtATime(work: (signal: AbortSignal) => Promise<CheckOutcome>): CheckDefinition['check'] {
-  let outstandingSince: number | undefined
-  return async (signal) => {
-    if (signal.aborted) throw abortError(signal)
-    if (outstandingSince !== undefined) {
-      const waited = Math.round(performance.now() - outstandingSince)
-      throw new Error(`previous health round trip still unanswered after ${waited} ms`)
-    }
-    const started = performance.now()
-    outstandingSince = started
-    const running = work(signal)
-    const clear = (): void => {
-      if (outstandingSince === started) outstandingSince = undefined
-    }
-    running.then(clear, clear)
-    try {
-      return await untilAborted(running, signal)
-    } catch (error) {
-      throw signal.aborted ? abortError(signal) : describeFailure('round trip failed', error)
-    }
-  }
 }
 
 async function roundTrip(
@@ -139,18 +115,8 @@ function lost(connection: NatsConnection): Promise<never> {
 
 type Connect = (options: ConnectionOptions) => Promise<NatsConnection>
 
-let loaded: Promise<Connect> | undefined
-
 /** Loads the `nats` peer dependency only when the check has to open its own connection. */
-function loadConnect(): Promise<Connect> {
-  loaded ??= import('nats').then((module) => {
-    const driver = module as unknown as { connect?: unknown; default?: { connect?: unknown } }
-    const connect = driver.connect ?? driver.default?.connect
-    if (typeof connect !== 'function') throw new Error('the `nats` package does not export `connect`')
-    return connect as Connect
-  })
-  return loaded
-}
+const loadConnect = peerExport<Connect>('nats', 'connect', () => import('nats'))
 
 /** Cuts a connection off without waiting for a server that may never answer. */
 function destroy(connection: NatsConnection): void {
@@ -205,7 +171,7 @@ function dedicatedConnection(
       try {
         connection = await untilAborted(connecting, signal)
       } catch (error) {
-        throw signal.aborted ? abortError(signal) : describeFailure('cannot connect', error)
+        throw signal.aborted ? checkAbortError(signal) : describeFailure('cannot connect', error)
       }
     }
     const active = connection
@@ -222,7 +188,10 @@ function dedicatedConnection(
     }
   }
 
-  const probe = oneAtATime(run)
+  const probe = oneAtATime(run, {
+    busy: 'previous health round trip still unanswered',
+    describe: (error) => describeFailure('round trip failed', error),
+  })
   const check: CheckDefinition['check'] = async (signal) => {
     if (closed) throw new Error('check closed')
     return probe(signal)
@@ -245,18 +214,4 @@ function dedicatedConnection(
   }
 
   return { check, close }
-}
-
-const described = new WeakSet<Error>()
-
-/** A clear, safe output: context, the client's message without credentials. Described once only. */
-function describeFailure(context: string, error: unknown): Error {
-  if (error instanceof Error && (error.name === 'CheckTimeoutError' || described.has(error))) return error
-  const text = sanitizeOutput(error) || 'unknown error'
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
-  const suffix =
-    typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) && !text.includes(code) ? ` (${code})` : ''
-  const failure = new Error(`${context}: ${text}${suffix}`, { cause: error })
-  described.add(failure)
-  return failure
 }

@@ -1,6 +1,7 @@
 import type { CheckDefinition, CheckOptions, CheckOutcome, Measurement } from '@healthgate/core'
 import {
   CHECK_OPTION_KEYS,
+  checkAbortError,
   optionReader,
   untilAborted as raceAbort,
   readCheckName,
@@ -49,10 +50,6 @@ interface PoolNumbers {
   waiting: number
   max: number
 }
-
-/** The error a run rejects with once its deadline passed; the runner reports its own timeout message. */
-const abortError = (signal: AbortSignal): Error =>
-  signal.reason instanceof Error ? signal.reason : new Error('health check aborted')
 
 const SATURATIONS: readonly PgSaturation[] = ['warn', 'fail', 'ignore']
 const KEYS = ['name', 'query', 'saturation', ...CHECK_OPTION_KEYS]
@@ -132,7 +129,7 @@ async function checkPool(
   try {
     await queryUntil(client, query, signal, () => {
       // Release with an error so the pool destroys the connection now instead of keeping a slot hung.
-      releaseError = abortError(signal)
+      releaseError = checkAbortError(signal)
       release(client, releaseError)
     })
   } catch (error) {
@@ -165,7 +162,7 @@ function poolClients(pool: Pool): readonly unknown[] | undefined {
 
 /** Checks out a client; at the deadline, destroys a connection still being opened for this run. */
 function acquire(pool: Pool, signal: AbortSignal): Promise<PoolClient> {
-  if (signal.aborted) return Promise.reject(abortError(signal))
+  if (signal.aborted) return Promise.reject(checkAbortError(signal))
   return new Promise<PoolClient>((resolve, reject) => {
     const known = new Set(poolClients(pool) ?? [])
     const pending = pool.connect()
@@ -176,7 +173,7 @@ function acquire(pool: Pool, signal: AbortSignal): Promise<PoolClient> {
       done = true
       // A black-holed server would otherwise keep this pool slot in "connecting" forever.
       opening?.connection?.stream?.destroy()
-      reject(describeFailure('cannot connect', abortError(signal)))
+      reject(describeFailure('cannot connect', checkAbortError(signal)))
     }
     signal.addEventListener('abort', onAbort, { once: true })
     pending.then(
@@ -209,7 +206,7 @@ function queryUntil(
   signal: AbortSignal,
   onAbort: () => void,
 ): Promise<unknown> {
-  if (signal.aborted) return Promise.reject(abortError(signal))
+  if (signal.aborted) return Promise.reject(checkAbortError(signal))
   return untilAborted(client.query(query), signal, onAbort)
 }
 
@@ -235,7 +232,7 @@ function singleQuery(client: Client, query: string): CheckDefinition['check'] {
     try {
       await untilAborted(running, signal, noop)
     } catch (error) {
-      if (signal.aborted) throw abortError(signal)
+      if (signal.aborted) throw checkAbortError(signal)
       throw describeFailure('query failed', error)
     }
     return { observedValue: round(performance.now() - started), observedUnit: 'ms' }
@@ -301,7 +298,7 @@ function dedicatedConnection(
         connected = true
       } catch (error) {
         discard(active)
-        throw describeFailure('cannot connect', signal.aborted ? abortError(signal) : error)
+        throw describeFailure('cannot connect', signal.aborted ? checkAbortError(signal) : error)
       }
     }
     const started = performance.now()
@@ -342,13 +339,13 @@ function dedicatedConnection(
 async function untilAborted<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => void): Promise<T> {
   if (signal.aborted) {
     onAbort()
-    throw abortError(signal)
+    throw checkAbortError(signal)
   }
   signal.addEventListener('abort', onAbort, { once: true })
   try {
     return await raceAbort(work, signal)
   } catch (error) {
-    throw signal.aborted ? abortError(signal) : error
+    throw signal.aborted ? checkAbortError(signal) : error
   } finally {
     signal.removeEventListener('abort', onAbort)
   }

@@ -1,6 +1,7 @@
 import type { CheckDefinition, CheckOptions, CheckOutcome } from '@healthgate/core'
 import {
   CHECK_OPTION_KEYS,
+  checkAbortError,
   optionReader,
   readCheckName,
   readCheckOptions,
@@ -25,9 +26,6 @@ function messageOf(error: unknown): string {
     typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined
   return sanitizeOutput(typeof message === 'string' && message !== '' ? message : error)
 }
-
-const abortError = (signal: AbortSignal): Error =>
-  signal.reason instanceof Error ? signal.reason : new Error('health check aborted')
 
 export function isCluster(client: RedisClientLike): client is RedisClusterLike {
   return client.isCluster === true && typeof (client as Partial<RedisClusterLike>).nodes === 'function'
@@ -73,7 +71,7 @@ export function redisCheck(
     if (since !== undefined) {
       throw new Error(`previous PING still unanswered after ${Math.round(performance.now() - since)} ms`)
     }
-    if (signal.aborted) throw abortError(signal)
+    if (signal.aborted) throw checkAbortError(signal)
     const started = performance.now()
     const reply = connection.ping()
     outstanding.set(connection, started)
@@ -84,7 +82,7 @@ export function redisCheck(
     try {
       await untilAborted(reply, signal)
     } catch (error) {
-      if (signal.aborted) throw abortError(signal)
+      if (signal.aborted) throw checkAbortError(signal)
       throw new Error(`PING failed: ${messageOf(error)}`, { cause: error })
     }
     return round(performance.now() - started)
@@ -108,7 +106,7 @@ export function redisCheck(
         return ping(node, signal)
       }),
     )
-    if (signal.aborted) throw abortError(signal)
+    if (signal.aborted) throw checkAbortError(signal)
     const failures: string[] = []
     let slowest = 0
     results.forEach((result, index) => {

@@ -62,8 +62,14 @@ describe('queryCheck', () => {
       { code: 'ECONNREFUSED' },
     )
     const result = await run(queryCheck(() => Promise.reject(error)))
+    // The code is in the message already: not said twice.
     expect(result.ok ? '' : result.error.message).toBe(
-      'query failed: connect ECONNREFUSED mysql://***@db:3306/shop (ECONNREFUSED)',
+      'query failed: connect ECONNREFUSED mysql://***@db:3306/shop',
+    )
+    const coded = Object.assign(new Error('Access denied for user app'), { code: 'ER_ACCESS_DENIED_ERROR' })
+    const denied = await run(queryCheck(() => Promise.reject(coded)))
+    expect(denied.ok ? '' : denied.error.message).toBe(
+      'query failed: Access denied for user app (ER_ACCESS_DENIED_ERROR)',
     )
     const sync = await run(
       queryCheck(() => {

@@ -21,6 +21,8 @@ export {
   untilAborted,
   withDeadline,
 } from './deadline.js'
+export type { OneAtATimeOptions } from './driver.js'
+export { checkAbortError, describeFailure, oneAtATime, peerExport } from './driver.js'
 export type { ErrorHandler } from './listeners.js'
 export { defaultOnError, Listeners } from './listeners.js'
 export type { OptionReader } from './options.js'

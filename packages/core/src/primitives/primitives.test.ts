@@ -1,4 +1,5 @@
 import { pollUntil, raceDeadline, sleep, untilAborted, withDeadline } from './deadline.js'
+import { describeFailure, oneAtATime, peerExport } from './driver.js'
 import { Listeners } from './listeners.js'
 import { closest, optionReader } from './options.js'
 
@@ -157,5 +158,86 @@ describe('untilAborted', () => {
     const done = new AbortController()
     done.abort(new Error('already'))
     await expect(untilAborted(Promise.reject(new Error('late')), done.signal)).rejects.toThrow('already')
+  })
+})
+
+describe('oneAtATime', () => {
+  it('fails a run at once while an abandoned one is outstanding, and runs again once it settles', async () => {
+    let calls = 0
+    let settle: (() => void) | undefined
+    const check = oneAtATime(
+      () => {
+        calls += 1
+        return new Promise((resolve) => {
+          settle = () => resolve({ observedValue: 1 })
+        })
+      },
+      { busy: 'previous health ping unanswered' },
+    )
+    const first = new AbortController()
+    const running = check(first.signal)
+    first.abort(new Error('deadline'))
+    await expect(running).rejects.toThrow('deadline')
+    await expect(check(new AbortController().signal)).rejects.toThrow(
+      /^previous health ping unanswered after \d+ ms$/,
+    )
+    expect(calls).toBe(1)
+    settle?.()
+    await Promise.resolve()
+    const again = check(new AbortController().signal)
+    settle?.()
+    await expect(again).resolves.toEqual({ observedValue: 1 })
+    expect(calls).toBe(2)
+  })
+
+  it('describes a failure of the work with `describe`, and never starts on an aborted signal', async () => {
+    const check = oneAtATime(() => Promise.reject(new Error('boom')), {
+      busy: 'busy',
+      describe: (error) => describeFailure('ping failed', error),
+    })
+    await expect(check(new AbortController().signal)).rejects.toThrow('ping failed: boom')
+    const aborted = new AbortController()
+    aborted.abort('not an error')
+    await expect(check(aborted.signal)).rejects.toThrow('health check aborted')
+  })
+})
+
+describe('describeFailure', () => {
+  it('says the context, the sanitized message and a code the message lacks, once', () => {
+    const error = Object.assign(new Error('connect to postgres://app:secret@db/x refused\n    at frame'), {
+      code: 'ECONNREFUSED',
+    })
+    const described = describeFailure('cannot connect', error)
+    expect(described.message).toBe('cannot connect: connect to postgres://***@db/x refused (ECONNREFUSED)')
+    expect(described.cause).toBe(error)
+    expect(describeFailure('again', described)).toBe(described)
+    const timeout = Object.assign(new Error('timed out'), { name: 'CheckTimeoutError' })
+    expect(describeFailure('ping failed', timeout)).toBe(timeout)
+    expect(describeFailure('ping failed', { code: 'lower case' }).message).toBe('ping failed: an object')
+  })
+})
+
+describe('peerExport', () => {
+  it('loads once, names a missing export, and tries again after a failed load', async () => {
+    let loads = 0
+    const connect = () => 'connected'
+    const load = peerExport<typeof connect>('driver', 'connect', async () => {
+      loads += 1
+      return { default: { connect } }
+    })
+    expect(await load()).toBe(connect)
+    expect(await load()).toBe(connect)
+    expect(loads).toBe(1)
+    await expect(peerExport('driver', 'connect', async () => ({ other: 1 }))()).rejects.toThrow(
+      'the `driver` package does not export `connect`',
+    )
+    let attempts = 0
+    const flaky = peerExport<typeof connect>('driver', 'connect', async () => {
+      attempts += 1
+      if (attempts === 1) throw new Error('Cannot find package')
+      return { connect }
+    })
+    await expect(flaky()).rejects.toThrow('Cannot find package')
+    expect(await flaky()).toBe(connect)
   })
 })
