@@ -1,15 +1,15 @@
 import type { CheckDefinition, CheckOptions, CheckOutcome } from '@healthgate/core'
 import {
   CHECK_OPTION_KEYS,
-  checkAbortError,
   describeFailure,
+  type OwnConnection,
   oneAtATime,
   optionReader,
+  ownConnection,
   peerExport,
   readCheckName,
   readCheckOptions,
   sanitizeOutput,
-  untilAborted,
 } from '@healthgate/core/primitives'
 import type { Channel, ChannelModel } from 'amqplib'
 
@@ -189,78 +189,28 @@ function dedicatedConnection(
   url: string,
   socketOptions: Record<string, unknown>,
   probe: (connection: Watched, signal: AbortSignal) => Promise<CheckOutcome>,
-): { check: CheckDefinition['check']; close: () => Promise<void> } {
-  let current: Watched | undefined
-  let connecting: Promise<Watched> | undefined
-  let closed = false
+): OwnConnection {
   // Loads the driver now rather than within the first run's deadline.
   loadConnect().catch(noop)
-
-  const discard = (connection: Watched): void => {
-    if (current === connection) current = undefined
-    connection.unwatch()
-    destroy(connection.model)
-  }
-
-  const open = async (): Promise<Watched> => {
-    const connect = await loadConnect()
-    const model = await connect(url, socketOptions)
-    // An idle connection that dies must not crash the process; the next run notices and reconnects.
-    model.on('error', noop)
-    const connection = watch(model)
-    if (closed) {
-      discard(connection)
-      throw new Error('check closed')
-    }
-    current = connection
-    model.on('close', () => discard(connection))
-    return connection
-  }
-
-  const check: CheckDefinition['check'] = async (signal) => {
-    if (closed) throw new Error('check closed')
-    let connection = current
-    if (!connection) {
-      // One attempt at a time: an attempt a run gave up on at its deadline is joined by the next run.
-      connecting ??= open().finally(() => {
-        connecting = undefined
-      })
-      try {
-        connection = await untilAborted(connecting, signal)
-      } catch (error) {
-        throw signal.aborted ? checkAbortError(signal) : describeFailure('cannot connect', error)
-      }
-    }
-    const active = connection
-    const onAbort = (): void => discard(active)
-    signal.addEventListener('abort', onAbort, { once: true })
-    try {
-      // Settles at the deadline: the connection is cut off then, so nothing of this run stays in flight.
-      return await untilAborted(probe(active, signal), signal)
-    } catch (error) {
-      if (signal.aborted || active.closed) discard(active)
-      throw signal.aborted ? checkAbortError(signal) : error
-    } finally {
-      signal.removeEventListener('abort', onAbort)
-    }
-  }
-
-  const close = async (): Promise<void> => {
-    closed = true
-    const connection = current
-    current = undefined
-    if (!connection) return
-    connection.unwatch()
-    // A graceful goodbye when the broker answers; a hung one is cut off.
-    const timer = setTimeout(() => destroy(connection.model), 1000)
-    try {
-      await connection.model.close()
-    } catch {
-      // Already gone.
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
-  return { check, close }
+  return ownConnection<Watched>({
+    open: async () => {
+      const connect = await loadConnect()
+      const model = await connect(url, socketOptions)
+      // An idle connection that dies must not crash the process; the next run notices and reconnects.
+      model.on('error', noop)
+      return watch(model)
+    },
+    onLost: (connection, lost) => connection.model.on('close', lost),
+    destroy: (connection) => {
+      connection.unwatch()
+      destroy(connection.model)
+    },
+    end: (connection) => {
+      connection.unwatch()
+      return connection.model.close()
+    },
+    probe,
+    // A missing queue or exchange closes the channel it was asked on, not the connection.
+    keepAfterFailure: (connection) => !connection.closed,
+  })
 }

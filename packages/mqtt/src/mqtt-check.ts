@@ -1,14 +1,14 @@
 import type { CheckDefinition, CheckOptions, CheckOutcome } from '@healthgate/core'
 import {
   CHECK_OPTION_KEYS,
-  checkAbortError,
   describeFailure,
+  type OwnConnection,
   oneAtATime,
   optionReader,
+  ownConnection,
   peerExport,
   readCheckName,
   readCheckOptions,
-  untilAborted,
 } from '@healthgate/core/primitives'
 import type { IClientOptions, MqttClient } from 'mqtt'
 
@@ -123,70 +123,28 @@ function connected(client: MqttClient): Promise<void> {
 }
 
 /** The `{ url }` target: one client of the check's own, opened lazily and replaced on failure. */
-function dedicatedClient(
-  url: string,
-  options: IClientOptions,
-  topic: string,
-): { check: CheckDefinition['check']; close: () => Promise<void> } {
-  let current: MqttClient | undefined
-  let closed = false
+function dedicatedClient(url: string, options: IClientOptions, topic: string): OwnConnection {
   // Loads the driver now rather than within the first run's deadline.
   loadConnect().catch(noop)
-
-  const discard = (client: MqttClient): void => {
-    if (current === client) current = undefined
-    destroy(client)
-  }
-
-  const check: CheckDefinition['check'] = async (signal) => {
-    if (closed) throw new Error('check closed')
-    let client = current
-    if (!client) {
+  return ownConnection<MqttClient>({
+    open: async () => {
       const connect = await loadConnect()
-      if (closed) throw new Error('check closed')
       // No reconnecting of its own: a lost connection fails the check, and the next run connects anew.
-      const own = connect(url, { ...options, reconnectPeriod: 0 })
+      const client = connect(url, { ...options, reconnectPeriod: 0 })
       // Errors after the first connect surface in the next run; an 'error' without listener would crash.
-      own.on('error', noop)
-      own.on('close', () => discard(own))
-      current = own
+      client.on('error', noop)
       try {
-        await untilAborted(connected(own), signal)
+        await connected(client)
       } catch (error) {
-        discard(own)
-        throw signal.aborted ? checkAbortError(signal) : describeFailure('cannot connect', error)
+        destroy(client)
+        throw error
       }
-      client = own
-    }
-    const active = client
-    const onAbort = (): void => discard(active)
-    signal.addEventListener('abort', onAbort, { once: true })
-    try {
-      // Settles at the deadline: the client is ended then, so nothing of this run stays in flight.
-      return await untilAborted(roundTrip(active, topic, signal), signal)
-    } catch (error) {
-      discard(active)
-      throw signal.aborted ? checkAbortError(signal) : error
-    } finally {
-      signal.removeEventListener('abort', onAbort)
-    }
-  }
-
-  const close = async (): Promise<void> => {
-    closed = true
-    const client = current
-    current = undefined
-    if (!client) return
+      return client
+    },
+    onLost: (client, lost) => client.on('close', lost),
+    destroy,
     // A graceful DISCONNECT when the broker answers; a hung one is cut off.
-    const timer = setTimeout(() => destroy(client), 1000)
-    try {
-      await client.endAsync()
-    } catch {
-      // Already gone.
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
-  return { check, close }
+    end: (client) => client.endAsync(),
+    probe: (client, signal) => roundTrip(client, topic, signal),
+  })
 }

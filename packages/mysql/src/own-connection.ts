@@ -1,26 +1,12 @@
 import type { CheckDefinition, CheckOutcome } from '@healthgate/core'
+import { peerExport } from '@healthgate/core/primitives'
 import type { ConnectionOptions } from 'mysql2'
 import { type CoreConnection, describeFailure, destroy, noop, ping, until } from './driver.js'
 
 type CreateConnection = (config: ConnectionOptions) => CoreConnection
 
-let loaded: Promise<CreateConnection> | undefined
-
 /** Loads the `mysql2` peer dependency only when the check has to open its own connection. */
-function loadDriver(): Promise<CreateConnection> {
-  loaded ??= import('mysql2').then((module) => {
-    // CommonJS `mysql2` seen from ESM: the module object may be the default export.
-    const driver = module as unknown as {
-      default?: { createConnection?: unknown }
-      createConnection?: unknown
-    }
-    const create = driver.createConnection ?? driver.default?.createConnection
-    if (typeof create !== 'function')
-      throw new Error('the `mysql2` package does not export `createConnection`')
-    return create as CreateConnection
-  })
-  return loaded
-}
+const loadDriver = peerExport<CreateConnection>('mysql2', 'createConnection', () => import('mysql2'))
 
 function connect(connection: CoreConnection): Promise<void> {
   return new Promise<void>((resolve, reject) => {

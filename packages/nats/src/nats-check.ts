@@ -1,14 +1,14 @@
 import type { CheckDefinition, CheckOptions, CheckOutcome } from '@healthgate/core'
 import {
   CHECK_OPTION_KEYS,
-  checkAbortError,
   describeFailure,
+  type OwnConnection,
   oneAtATime,
   optionReader,
+  ownConnection,
   peerExport,
   readCheckName,
   readCheckOptions,
-  untilAborted,
 } from '@healthgate/core/primitives'
 import type { ConnectionOptions, NatsConnection } from 'nats'
 
@@ -129,89 +129,26 @@ function destroy(connection: NatsConnection): void {
 }
 
 /** The `{ servers }` target: one connection of the check's own, opened lazily and replaced on failure. */
-function dedicatedConnection(
-  options: ConnectionOptions,
-  jetstream: boolean,
-): { check: CheckDefinition['check']; close: () => Promise<void> } {
-  let current: NatsConnection | undefined
-  let connecting: Promise<NatsConnection> | undefined
-  let closed = false
+function dedicatedConnection(options: ConnectionOptions, jetstream: boolean): OwnConnection {
   // Loads the driver now rather than within the first run's deadline.
   loadConnect().catch(noop)
-
-  const discard = (connection: NatsConnection): void => {
-    if (current === connection) current = undefined
-    destroy(connection)
-  }
-
-  const open = async (): Promise<NatsConnection> => {
-    const connect = await loadConnect()
-    // No reconnecting of its own: a lost connection fails the check, and the next run connects anew.
-    const connection = await connect({ ...options, reconnect: false })
-    if (closed) {
-      destroy(connection)
-      throw new Error('check closed')
-    }
-    current = connection
-    connection.closed().then(
-      () => discard(connection),
-      () => discard(connection),
-    )
-    return connection
-  }
-
-  const run = async (signal: AbortSignal): Promise<CheckOutcome> => {
-    let connection = current
-    if (!connection) {
-      // One attempt at a time: an attempt a run gave up on at its deadline is joined by the next run, and a
-      // connection it opens late is kept.
-      connecting ??= open().finally(() => {
-        connecting = undefined
-      })
-      try {
-        connection = await untilAborted(connecting, signal)
-      } catch (error) {
-        throw signal.aborted ? checkAbortError(signal) : describeFailure('cannot connect', error)
-      }
-    }
-    const active = connection
-    const onAbort = (): void => discard(active)
-    signal.addEventListener('abort', onAbort, { once: true })
-    try {
-      // Settles at the deadline: the connection is cut off then, so nothing of this run stays in flight.
-      return await untilAborted(roundTrip(active, jetstream, signal), signal)
-    } catch (error) {
-      discard(active)
-      throw error
-    } finally {
-      signal.removeEventListener('abort', onAbort)
-    }
-  }
-
-  const probe = oneAtATime(run, {
+  const own = ownConnection<NatsConnection>({
+    open: async () => {
+      const connect = await loadConnect()
+      // No reconnecting of its own: a lost connection fails the check, and the next run connects anew.
+      return connect({ ...options, reconnect: false })
+    },
+    onLost: (connection, lost) => {
+      connection.closed().then(lost, lost)
+    },
+    destroy,
+    // A graceful goodbye when the server answers; a hung one is cut off.
+    end: (connection) => connection.close(),
+    probe: (connection, signal) => roundTrip(connection, jetstream, signal),
+  })
+  const check = oneAtATime(own.check, {
     busy: 'previous health round trip still unanswered',
     describe: (error) => describeFailure('round trip failed', error),
   })
-  const check: CheckDefinition['check'] = async (signal) => {
-    if (closed) throw new Error('check closed')
-    return probe(signal)
-  }
-
-  const close = async (): Promise<void> => {
-    closed = true
-    const connection = current
-    current = undefined
-    if (!connection) return
-    // A graceful goodbye when the server answers; a hung one is cut off.
-    const timer = setTimeout(() => destroy(connection), 1000)
-    try {
-      await connection.close()
-    } catch {
-      // Already gone.
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
-  return { check, close }
+  return { check, close: own.close }
 }

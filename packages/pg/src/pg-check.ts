@@ -3,6 +3,7 @@ import {
   CHECK_OPTION_KEYS,
   checkAbortError,
   optionReader,
+  peerExport,
   untilAborted as raceAbort,
   readCheckName,
   readCheckOptions,
@@ -241,19 +242,8 @@ function singleQuery(client: Client, query: string): CheckDefinition['check'] {
 
 type ClientConstructor = new (config: ClientConfig) => Client
 
-let clientConstructor: Promise<ClientConstructor> | undefined
-
 /** Loads the `pg` peer dependency only when the check has to open its own connection. */
-function loadClient(): Promise<ClientConstructor> {
-  clientConstructor ??= import('pg').then((module) => {
-    // CommonJS `pg` seen from ESM: the module object is the default export.
-    const loaded = module as unknown as { default?: { Client?: unknown }; Client?: unknown }
-    const Client = loaded.default?.Client ?? loaded.Client
-    if (typeof Client !== 'function') throw new Error('the `pg` package does not export `Client`')
-    return Client as ClientConstructor
-  })
-  return clientConstructor
-}
+const loadClient = peerExport<ClientConstructor>('pg', 'Client', () => import('pg'))
 
 function destroy(client: Client): void {
   // `end()` marks the client as ending so that the socket closing is not reported as an error event;

@@ -2,7 +2,7 @@
 // error a run rejects with once its deadline passed, a safe description of a driver's failure, at most one
 // probe in flight, and a peer dependency loaded on first use.
 import { sanitizeOutput } from '../sanitize.js'
-import type { CheckDefinition, CheckOutcome } from '../types.js'
+import type { CheckOutcome } from '../types.js'
 import { untilAborted } from './deadline.js'
 
 /** The error a run rejects with once its deadline passed; the runner reports its own timeout message. */
@@ -28,6 +28,13 @@ export function describeFailure(context: string, error: unknown): Error {
   return failure
 }
 
+/** A run after `close()`: said as it is, never wrapped by {@link describeFailure}. */
+function checkClosed(): Error {
+  const error = new Error('check closed')
+  described.add(error)
+  return error
+}
+
 /** Options of {@link oneAtATime}. */
 export interface OneAtATimeOptions {
   /** What is still outstanding, for the failure of a run that finds it so: `previous health ping unanswered`. */
@@ -44,10 +51,10 @@ export interface OneAtATimeOptions {
 export function oneAtATime(
   work: (signal: AbortSignal) => Promise<CheckOutcome>,
   options: OneAtATimeOptions,
-): CheckDefinition['check'] {
+): (signal: AbortSignal) => Promise<CheckOutcome> {
   const { busy, describe } = options
   let outstandingSince: number | undefined
-  return async (signal) => {
+  return async (signal: AbortSignal): Promise<CheckOutcome> => {
     if (signal.aborted) throw checkAbortError(signal)
     if (outstandingSince !== undefined) {
       const waited = Math.round(performance.now() - outstandingSince)
@@ -95,4 +102,98 @@ export function peerExport<T>(peer: string, name: string, load: () => Promise<un
     )
     return loaded
   }
+}
+
+/** What {@link ownConnection} needs to know of a driver. */
+export interface OwnConnectionOptions<C> {
+  /** Opens a connection and resolves once it is usable; bound its own time (a connect timeout). */
+  open(): Promise<C>
+  /** Calls `lost` once the connection is gone for good (closed by the server, a network error). */
+  onLost(connection: C, lost: () => void): void
+  /** Cuts the connection off at once, without waiting for a server that may never answer. */
+  destroy(connection: C): void
+  /** Ends the connection politely; `close()` cuts it off if that takes more than a second. */
+  end(connection: C): Promise<unknown>
+  /** A run's work on the connection. */
+  probe(connection: C, signal: AbortSignal): Promise<CheckOutcome>
+  /** Whether the connection is still good after `probe` failed (a missing queue, say). Default: it is not. */
+  keepAfterFailure?(connection: C, error: unknown): boolean
+}
+
+/** A check over a connection of its own, and the `close()` that ends it. */
+export interface OwnConnection {
+  check: (signal: AbortSignal) => Promise<CheckOutcome>
+  close: () => Promise<void>
+}
+
+/**
+ * A check with one connection of its own (a target given as a URL): opened on the first run, reused,
+ * replaced after a failure. One attempt to connect at a time: an attempt a run gave up on at its deadline is
+ * joined by the next run, and a connection it opens late is kept. At a run's deadline its connection is cut
+ * off, so nothing of that run stays in flight. `close()` ends the connection, politely if the server answers.
+ */
+export function ownConnection<C>(options: OwnConnectionOptions<C>): OwnConnection {
+  const { open, onLost, destroy, end, probe, keepAfterFailure } = options
+  let current: C | undefined
+  let connecting: Promise<C> | undefined
+  let closed = false
+
+  const discard = (connection: C): void => {
+    if (current === connection) current = undefined
+    destroy(connection)
+  }
+
+  const connect = async (): Promise<C> => {
+    const connection = await open()
+    if (closed) {
+      destroy(connection)
+      throw checkClosed()
+    }
+    current = connection
+    onLost(connection, () => discard(connection))
+    return connection
+  }
+
+  const check = async (signal: AbortSignal): Promise<CheckOutcome> => {
+    if (closed) throw checkClosed()
+    let connection = current
+    if (connection === undefined) {
+      connecting ??= connect().finally(() => {
+        connecting = undefined
+      })
+      try {
+        connection = await untilAborted(connecting, signal)
+      } catch (error) {
+        throw signal.aborted ? checkAbortError(signal) : describeFailure('cannot connect', error)
+      }
+    }
+    const active = connection
+    const onAbort = (): void => discard(active)
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await untilAborted(probe(active, signal), signal)
+    } catch (error) {
+      if (signal.aborted || !keepAfterFailure?.(active, error)) discard(active)
+      throw signal.aborted ? checkAbortError(signal) : error
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  const close = async (): Promise<void> => {
+    closed = true
+    const connection = current
+    current = undefined
+    if (connection === undefined) return
+    const timer = setTimeout(() => destroy(connection), 1000)
+    try {
+      await end(connection)
+    } catch {
+      // Already gone.
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  return { check, close }
 }

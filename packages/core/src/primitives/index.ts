@@ -21,8 +21,8 @@ export {
   untilAborted,
   withDeadline,
 } from './deadline.js'
-export type { OneAtATimeOptions } from './driver.js'
-export { checkAbortError, describeFailure, oneAtATime, peerExport } from './driver.js'
+export type { OneAtATimeOptions, OwnConnection, OwnConnectionOptions } from './driver.js'
+export { checkAbortError, describeFailure, oneAtATime, ownConnection, peerExport } from './driver.js'
 export type { ErrorHandler } from './listeners.js'
 export { defaultOnError, Listeners } from './listeners.js'
 export type { OptionReader } from './options.js'

@@ -1,5 +1,5 @@
 import { pollUntil, raceDeadline, sleep, untilAborted, withDeadline } from './deadline.js'
-import { describeFailure, oneAtATime, peerExport } from './driver.js'
+import { describeFailure, oneAtATime, ownConnection, peerExport } from './driver.js'
 import { Listeners } from './listeners.js'
 import { closest, optionReader } from './options.js'
 
@@ -239,5 +239,100 @@ describe('peerExport', () => {
     })
     await expect(flaky()).rejects.toThrow('Cannot find package')
     expect(await flaky()).toBe(connect)
+  })
+})
+
+describe('ownConnection', () => {
+  interface Fake {
+    id: number
+    destroyed: boolean
+    ended: boolean
+    lost?: () => void
+  }
+  function driver(options: { connect?: () => Promise<void>; probe?: (c: Fake) => Promise<void> } = {}) {
+    const opened: Fake[] = []
+    const own = ownConnection<Fake>({
+      open: async () => {
+        await options.connect?.()
+        const connection: Fake = { id: opened.length + 1, destroyed: false, ended: false }
+        opened.push(connection)
+        return connection
+      },
+      onLost: (connection, lost) => {
+        connection.lost = lost
+      },
+      destroy: (connection) => {
+        connection.destroyed = true
+      },
+      end: async (connection) => {
+        connection.ended = true
+      },
+      probe: async (connection) => {
+        await options.probe?.(connection)
+        return { observedValue: connection.id }
+      },
+      keepAfterFailure: (_connection, error) => (error as Error).message === 'missing queue',
+    })
+    return { own, opened }
+  }
+  const signal = () => new AbortController().signal
+
+  it('opens once, reuses it, replaces it once lost or failed, and ends it on close', async () => {
+    let failWith: string | undefined
+    const { own, opened } = driver({
+      probe: async () => {
+        if (failWith) throw new Error(failWith)
+      },
+    })
+    expect(await own.check(signal())).toEqual({ observedValue: 1 })
+    expect(await own.check(signal())).toEqual({ observedValue: 1 })
+    opened[0]?.lost?.()
+    expect(await own.check(signal())).toEqual({ observedValue: 2 })
+    failWith = 'missing queue'
+    await expect(own.check(signal())).rejects.toThrow('missing queue')
+    failWith = 'broken pipe'
+    await expect(own.check(signal())).rejects.toThrow('broken pipe')
+    failWith = undefined
+    expect(await own.check(signal())).toEqual({ observedValue: 3 })
+    expect(opened.map((c) => c.destroyed)).toEqual([true, true, false])
+    await own.close()
+    expect(opened[2]?.ended).toBe(true)
+    await expect(own.check(signal())).rejects.toThrow('check closed')
+  })
+
+  it('a connect attempt given up at a deadline is joined by the next run, and its connection kept', async () => {
+    let finish: (() => void) | undefined
+    let attempts = 0
+    const { own, opened } = driver({
+      connect: () => {
+        attempts += 1
+        return new Promise((resolve) => {
+          finish = resolve
+        })
+      },
+    })
+    const first = new AbortController()
+    const run = own.check(first.signal)
+    first.abort(new Error('deadline'))
+    await expect(run).rejects.toThrow('deadline')
+    const second = own.check(signal())
+    finish?.()
+    expect(await second).toEqual({ observedValue: 1 })
+    expect([attempts, opened.length]).toEqual([1, 1])
+  })
+
+  it('cuts the connection off at the deadline of a probe that hangs', async () => {
+    const { own, opened } = driver({ probe: () => new Promise(() => {}) })
+    const controller = new AbortController()
+    const run = own.check(controller.signal)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    controller.abort(new Error('deadline'))
+    await expect(run).rejects.toThrow('deadline')
+    expect(opened[0]?.destroyed).toBe(true)
+  })
+
+  it('describes a failed connect', async () => {
+    const { own } = driver({ connect: () => Promise.reject(new Error('refused by amqp://u:pw@h')) })
+    await expect(own.check(signal())).rejects.toThrow('cannot connect: refused by amqp://***@h')
   })
 })
