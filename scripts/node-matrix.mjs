@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { stripVTControlCharacters } from 'node:util'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -134,7 +135,7 @@ function runWith(bin, command) {
       const lines = (pending + chunk).split('\n')
       pending = lines.pop() ?? ''
       for (const text of lines) {
-        const plain = text.replace(/\x1b\[[0-9;]*m/g, '')
+        const plain = stripVTControlCharacters(text)
         if (/^FAIL /.test(plain) || /^ {2}● (?!Console$).+ › /.test(plain)) failures.push(plain.trim())
       }
     }

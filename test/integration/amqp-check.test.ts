@@ -113,7 +113,7 @@ describe('amqpCheck({ connection })', () => {
     proxy.setMode('blackhole')
     const first = await run(definition, 200)
     expect(message(first)).toBe('timed out after 200 ms')
-    expect(first.ms).toBeLessThan(300)
+    expect(first.ms).toBeLessThan(200 + 700) // the deadline, with a margin a busy machine holds
     const bytesBefore = proxy.stats.bytesIn
     const second = await run(definition, 200)
     expect(message(second)).toMatch(/^previous health channel still unanswered after \d+ ms$/)

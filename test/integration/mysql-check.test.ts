@@ -136,7 +136,7 @@ describe('mysqlCheck({ pool })', () => {
     proxy.setMode('blackhole')
     const result = await run(mysqlCheck({ pool }), 200)
     expect(message(result)).toBe('timed out after 200 ms')
-    expect(result.ms).toBeLessThan(300)
+    expect(result.ms).toBeLessThan(200 + 700) // the deadline, with a margin a busy machine holds
     await waitFor(() => openConnections(pool) === 0 && proxy.stats.activeConnections === 0, 1000)
     proxy.setMode('pass')
     expect(await run(mysqlCheck({ pool }))).toMatchObject({ ok: true })
@@ -149,7 +149,7 @@ describe('mysqlCheck({ pool })', () => {
     proxy.setMode('blackhole')
     const result = await run(mysqlCheck({ pool }), 200)
     expect(message(result)).toBe('timed out after 200 ms')
-    expect(result.ms).toBeLessThan(300)
+    expect(result.ms).toBeLessThan(200 + 700) // the deadline, with a margin a busy machine holds
     await waitFor(() => openConnections(pool) === 0 && proxy.stats.activeConnections === 0, 1000)
     proxy.setMode('pass')
     expect(await run(mysqlCheck({ pool }))).toMatchObject({ ok: true })
@@ -200,7 +200,7 @@ describe('mysqlCheck({ connection })', () => {
     proxy.setMode('blackhole')
     const first = await run(definition, 200)
     expect(message(first)).toBe('timed out after 200 ms')
-    expect(first.ms).toBeLessThan(300)
+    expect(first.ms).toBeLessThan(200 + 700) // the deadline, with a margin a busy machine holds
     const bytesBefore = proxy.stats.bytesIn
     const second = await run(definition, 200)
     expect(message(second)).toMatch(/^previous health ping still unanswered after \d+ ms$/)

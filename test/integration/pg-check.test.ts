@@ -92,7 +92,7 @@ describe('pgCheck({ pool })', () => {
         waiting: 0,
         max: 2,
       })
-      expect(result.ms).toBeLessThan(50)
+      expect(result.ms).toBeLessThan(500) // at once, not at the 1,000 ms deadline
       expect(pool.waitingCount).toBe(0)
       expect(proxy.stats.bytesIn).toBe(bytesBefore)
     })
@@ -107,7 +107,7 @@ describe('pgCheck({ pool })', () => {
       const { pool, held } = await saturated()
       const result = await run(pgCheck({ pool }, { saturation: 'ignore' }), 200)
       expect(result.ok ? '' : result.error.message).toBe('timed out after 200 ms')
-      expect(result.ms).toBeLessThan(300)
+      expect(result.ms).toBeLessThan(200 + 700) // the deadline, with a margin a busy machine holds
       expect(pool.waitingCount).toBe(1)
       held.pop()?.release()
       await waitFor(() => pool.idleCount === 1, 1000)
@@ -142,7 +142,7 @@ describe('pgCheck({ pool })', () => {
     proxy.setMode('blackhole')
     const result = await run(pgCheck({ pool }), 200)
     expect(result.ok ? '' : result.error.message).toBe('timed out after 200 ms')
-    expect(result.ms).toBeLessThan(300)
+    expect(result.ms).toBeLessThan(200 + 700) // the deadline, with a margin a busy machine holds
     await waitFor(() => pool.totalCount === 0 && proxy.stats.activeConnections === 0, 1000)
     proxy.setMode('pass')
     expect(await run(pgCheck({ pool }))).toMatchObject({ ok: true })
@@ -156,7 +156,7 @@ describe('pgCheck({ pool })', () => {
     proxy.setMode('blackhole')
     const result = await run(pgCheck({ pool }), 200)
     expect(result.ok ? '' : result.error.message).toBe('timed out after 200 ms')
-    expect(result.ms).toBeLessThan(300)
+    expect(result.ms).toBeLessThan(200 + 700) // the deadline, with a margin a busy machine holds
     await waitFor(() => pool.totalCount === 0 && proxy.stats.activeConnections === 0, 1000)
     proxy.setMode('pass')
     expect(await run(pgCheck({ pool }))).toMatchObject({ ok: true })
@@ -198,13 +198,13 @@ describe('pgCheck({ client })', () => {
     proxy.setMode('blackhole')
     const first = await run(definition, 200)
     expect(first.ok ? '' : first.error.message).toBe('timed out after 200 ms')
-    expect(first.ms).toBeLessThan(300)
+    expect(first.ms).toBeLessThan(200 + 700) // the deadline, with a margin a busy machine holds
     const bytesBefore = proxy.stats.bytesIn
-    const second = await run(definition, 200)
+    const second = await run(definition, 1000)
     expect(second.ok ? '' : second.error.message).toMatch(
       /^previous health query still unanswered after \d+ ms$/,
     )
-    expect(second.ms).toBeLessThan(50)
+    expect(second.ms).toBeLessThan(500) // at once, not at the 1,000 ms deadline
     expect(proxy.stats.bytesIn).toBe(bytesBefore)
     // The partition heals: the held query is answered and the client, never destroyed, works again.
     proxy.setMode('pass')
@@ -269,7 +269,7 @@ describe('pgCheck({ connectionString })', () => {
     proxy.setMode('blackhole')
     const hung = await run(definition, 200)
     expect(hung.ok ? '' : hung.error.message).toBe('timed out after 200 ms')
-    expect(hung.ms).toBeLessThan(300)
+    expect(hung.ms).toBeLessThan(200 + 700) // the deadline, with a margin a busy machine holds
     await waitFor(() => proxy.stats.activeConnections === 0, 1000)
     // A hung server never piles up connections: each run opens at most one, dropped at its deadline.
     for (let i = 0; i < 3; i++) await run(definition, 100)

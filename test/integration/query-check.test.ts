@@ -42,7 +42,7 @@ describe('queryCheck on real clients', () => {
     proxy.setMode('blackhole')
     const hung = await run(definition, 200)
     expect(hung.ok ? '' : hung.error.message).toBe('timed out after 200 ms')
-    expect(hung.ms).toBeLessThan(300)
+    expect(hung.ms).toBeLessThan(200 + 700) // the deadline, with a margin a busy machine holds
     const bytesBefore = proxy.stats.bytesIn
     const connectionsBefore = proxy.stats.connections
     for (let i = 0; i < 5; i++) {

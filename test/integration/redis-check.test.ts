@@ -42,13 +42,13 @@ describe('redisCheck({ client: Redis })', () => {
     const client = connect({ ...endpointOf(REDIS_URL, 6379), lazyConnect: true })
     const result = await run(redisCheck({ client }))
     expect(message(result)).toBe('Redis connection is wait, not ready; not waiting for it')
-    expect(result.ms).toBeLessThan(50)
+    expect(result.ms).toBeLessThan(500) // at once, not at the 1,000 ms deadline
     // Nothing was queued that would connect the lazy client.
     await sleep(50)
     expect(client.status).toBe('wait')
   })
 
-  test('Redis gone (connections reset, ioredis reconnecting): fails in under 50 ms, passes again after', async () => {
+  test('Redis gone (connections reset, ioredis reconnecting): fails at once, passes again after', async () => {
     const { proxy, client } = await proxied()
     const definition = redisCheck({ client })
     expect(await run(definition)).toMatchObject({ ok: true })
@@ -56,7 +56,7 @@ describe('redisCheck({ client: Redis })', () => {
     await waitFor(() => client.status !== 'ready', 1000)
     const failed = await run(definition)
     expect(message(failed)).toMatch(/^Redis connection is (reconnecting|connecting|connect|close), not ready/)
-    expect(failed.ms).toBeLessThan(50)
+    expect(failed.ms).toBeLessThan(500) // at once, not at the 1,000 ms deadline
     proxy.setMode('pass')
     await waitFor(() => client.status === 'ready', 2000)
     expect(await run(definition)).toMatchObject({ ok: true })
@@ -68,11 +68,11 @@ describe('redisCheck({ client: Redis })', () => {
     proxy.setMode('blackhole')
     const hung = await run(definition, 200)
     expect(message(hung)).toBe('timed out after 200 ms')
-    expect(hung.ms).toBeLessThan(300)
+    expect(hung.ms).toBeLessThan(200 + 700) // the deadline, with a margin a busy machine holds
     const bytesBefore = proxy.stats.bytesIn
-    const next = await run(definition, 200)
+    const next = await run(definition, 1000)
     expect(message(next)).toMatch(/^previous PING still unanswered after \d+ ms$/)
-    expect(next.ms).toBeLessThan(50)
+    expect(next.ms).toBeLessThan(500) // at once, not at the 1,000 ms deadline
     expect(proxy.stats.bytesIn).toBe(bytesBefore)
     proxy.setMode('pass')
     await sleep(100)

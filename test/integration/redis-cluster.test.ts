@@ -140,7 +140,7 @@ describe('redisCheck on a Redis Cluster', () => {
     await sleep(120)
     const hung = await detailed()
     expect(hung.status).toBe(503)
-    expect(hung.ms).toBeLessThan(300 + 150)
+    expect(hung.ms).toBeLessThan(300 + 700) // the deadline, with a margin a busy machine holds
     await sleep(120)
     const named = await detailed()
     expect(named.status).toBe(503)

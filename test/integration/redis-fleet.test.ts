@@ -162,7 +162,8 @@ describe('redisFleet', () => {
       times.push(reply.ms)
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
-    expect(Math.max(...times)).toBeLessThan(250)
+    // A hung fleet command would hold an answer for its 1,000 ms deadline; a busy machine stays well under.
+    expect(Math.max(...times)).toBeLessThan(500)
     const view = await a.view()
     expect(view).toMatchObject({ fleet: 'unknown', instances: [] })
     expect(view.note).toMatch(/unreachable/)

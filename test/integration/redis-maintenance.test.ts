@@ -196,7 +196,7 @@ describe('redisMaintenance', () => {
     await expect(store.set(false)).rejects.toThrow(
       /^cannot change maintenance: Redis connection is \w+, not ready$/,
     )
-    expect(performance.now() - started).toBeLessThan(50)
+    expect(performance.now() - started).toBeLessThan(500) // at once: no wait for a reconnect or a timeout
     // Meanwhile the flag was cleared by someone else: seen once Redis is back.
     await admin.hdel(key, 'instance:r')
     proxy.setMode('pass')

@@ -27,7 +27,7 @@ async function setup() {
 }
 
 describe('Redis unreachable while ioredis reconnects', () => {
-  test('readiness fails in under 50 ms (no offline-queue wait), and passes within 2 s of Redis returning', async () => {
+  test('readiness fails at once (no offline-queue wait), and passes within 2 s of Redis returning', async () => {
     const { proxy, client, health, server } = await setup()
     expect((await health.evaluate()).status).toBe('pass')
 
@@ -40,7 +40,7 @@ describe('Redis unreachable while ioredis reconnects', () => {
     const stoppedMs = performance.now() - started
     expect(stopped.status).toBe('fail')
     expect(stopped.checks[0]?.output).toMatch(/^Redis connection is \w+, not ready; not waiting for it$/)
-    expect(stoppedMs).toBeLessThan(50)
+    expect(stoppedMs).toBeLessThan(400) // at once, not at the 500 ms deadline (quiet runs: under 1 ms)
 
     // Black-holed: the reconnect attempt is accepted but never answered.
     proxy.setMode('blackhole')
@@ -50,10 +50,11 @@ describe('Redis unreachable while ioredis reconnects', () => {
     const blackholed = await health.evaluate()
     const blackholedMs = performance.now() - started
     expect(blackholed.status).toBe('fail')
-    expect(blackholedMs).toBeLessThan(50)
+    expect(blackholed.checks[0]?.output).toMatch(/^Redis connection is \w+, not ready; not waiting for it$/)
+    expect(blackholedMs).toBeLessThan(400) // at once, not at the 500 ms deadline
     const anonymous = await server.get('/health/ready')
     expect(anonymous.status).toBe(503)
-    expect(anonymous.ms).toBeLessThan(100)
+    expect(anonymous.ms).toBeLessThan(400)
 
     proxy.setMode('pass')
     const back = performance.now()
@@ -79,12 +80,12 @@ describe('Redis unreachable while ioredis reconnects', () => {
     const first = await server.get('/health/ready', ADMIN_TOKEN)
     expect(first.status).toBe(503)
     expect(first.ms).toBeGreaterThanOrEqual(450)
-    expect(first.ms).toBeLessThan(600)
+    expect(first.ms).toBeLessThan(500 + 700) // the deadline, with a margin a busy machine holds
     expect(JSON.parse(first.body).checks['redis:responseTime'][0].output).toBe('timed out after 500 ms')
     await sleep(120)
     const next = await server.get('/health/ready', ADMIN_TOKEN)
     expect(next.status).toBe(503)
-    expect(next.ms).toBeLessThan(100)
+    expect(next.ms).toBeLessThan(400) // at once, not at the 500 ms deadline
     expect(JSON.parse(next.body).checks['redis:responseTime'][0].output).toMatch(
       /^previous PING still unanswered/,
     )

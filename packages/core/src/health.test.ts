@@ -44,7 +44,7 @@ describe('deadline', () => {
     expect(report.httpStatus).toBe(503)
     expect(find(report.checks, 'hung').output).toMatch(/timed out after 200 ms/)
     expect(elapsed).toBeGreaterThanOrEqual(195)
-    expect(elapsed).toBeLessThan(300)
+    expect(elapsed).toBeLessThan(200 + 700) // the deadline, with a margin a busy machine holds
   })
 
   it('aborts the signal with a CheckTimeoutError at the deadline', async () => {

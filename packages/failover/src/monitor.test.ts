@@ -174,7 +174,7 @@ describe('with an injected fetch', () => {
     const monitor = create({ intervalMs: 1000, timeoutMs: 100, fetch: () => new Promise(() => {}) })
     const started = Date.now()
     const snapshot = await monitor.tick()
-    expect(Date.now() - started).toBeLessThan(400)
+    expect(Date.now() - started).toBeLessThan(100 + 700) // the deadline, with a margin a busy machine holds
     expect(snapshot.endpoints[0]).toMatchObject({ status: 'down', lastError: 'timed out after 100 ms' })
   })
 

@@ -62,7 +62,7 @@ describe('probeHealth', () => {
       'http://127.0.0.1:1/',
       base(() => new Promise(() => {}), { timeoutMs: 100 }),
     )
-    expect(Date.now() - started).toBeLessThan(400)
+    expect(Date.now() - started).toBeLessThan(100 + 700) // the deadline, with a margin a busy machine holds
     expect(result).toMatchObject({ ok: false, error: 'timed out after 100 ms' })
     expect(result.status).toBeUndefined()
   })
