@@ -122,7 +122,9 @@ export interface OwnConnectionOptions<C> {
 
 /** A check over a connection of its own, and the `close()` that ends it. */
 export interface OwnConnection {
+  /** The check function: a run on the connection (opened first if there is none), bound by `signal`. */
   check: (signal: AbortSignal) => Promise<CheckOutcome>
+  /** Ends the connection (cut off after a second if the server does not answer); later runs fail. */
   close: () => Promise<void>
 }
 
