@@ -107,6 +107,29 @@ describe.each<NestPlatform>(['express', 'fastify'])('on @nestjs/platform-%s', (p
     await kept.close()
   })
 
+  it("logs check transitions through Nest's Logger when the health has no logger, and keeps a health's own", async () => {
+    const lines: string[] = []
+    const record = (message: unknown, context?: unknown) => void lines.push(`${context}: ${message}`)
+    const logger = { log: record, warn: record, error: record }
+    const port = await listen(await createNestApp({ platform, health: { checks: [failing(true)] }, logger }))
+    expect((await request(port, '/health')).status).toBe(503)
+    expect(lines).toContain('Healthgate: healthgate: check "db" unknown -> fail: connection refused')
+
+    const own: string[] = []
+    const mine = {
+      info: (_: object, m: string) => own.push(m),
+      warn: (_: object, m: string) => own.push(m),
+      error() {},
+    }
+    lines.length = 0
+    const health = createHealth({ checks: [failing(true)], logger: mine })
+    const second = await listen(await createNestApp({ platform, health: { health }, logger }))
+    expect((await request(second, '/health')).status).toBe(503)
+    expect(own).toContain('healthgate: check "db" unknown -> fail')
+    expect(lines.filter((line) => line.includes('check "db"'))).toEqual([])
+    await health.close()
+  })
+
   it("logs the shutdown steps through Nest's Logger when the health has no logger", async () => {
     const lines: string[] = []
     const record = (message: unknown, context?: unknown) => void lines.push(`${context}: ${message}`)

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http'
 import {
   attachHealth,
+  type HealthLogger,
   installShutdown,
   type ShutdownController,
   type ShutdownLogger,
@@ -48,6 +49,7 @@ export class HealthgateLifecycle
   // Read before the Fastify plugin hands the health Fastify's logger: shutdown steps go to Nest's Logger unless
   // the app gave the health a logger of its own.
   readonly #healthLogs: boolean
+  #restoreLogger: (() => void) | undefined
 
   constructor(options: ResolvedOptions, adapterHost: HttpAdapterHost | undefined) {
     this.#options = options
@@ -57,10 +59,15 @@ export class HealthgateLifecycle
 
   /** Mounts the health routes on the platform (Express: ahead of it; Fastify: through the plugin). */
   async onModuleInit(): Promise<void> {
+    const { health } = this.#options
+    // Check transitions, readiness and maintenance changes go to Nest's Logger, as the rest of a Nest app's
+    // logs do, unless the health has a logger of its own. Before the Fastify plugin, which would otherwise hand
+    // the health Fastify's logger (silent under Nest unless the app configured one).
+    if (!this.#healthLogs && !health.logs) this.#restoreLogger = health.useLogger(nestHealthLogger())
     const adapter = this.#adapterHost?.httpAdapter as HttpAdapterLike | undefined
     // An application context without HTTP (a worker, a microservice): the health is still injectable.
     if (!adapter) return
-    const { health, handler: handlerOptions, fastPath } = this.#options
+    const { handler: handlerOptions, fastPath } = this.#options
     // Made on both platforms, so that a bad handler option is reported under the module's name.
     const handler = createHandlerFor(OWNER, health, handlerOptions)
     const type = adapter.getType()
@@ -115,6 +122,7 @@ export class HealthgateLifecycle
     }
     this.#controller?.dispose()
     if (this.#options.closeHealth) await this.#options.health.close()
+    this.#restoreLogger?.()
   }
 }
 
@@ -124,6 +132,25 @@ function nestLogger(): ShutdownLogger {
     info: (message) => logger.log(message),
     warn: (message) => logger.warn(message),
     error: (message, error) => logger.error(message, error instanceof Error ? error.message : undefined),
+  }
+}
+
+/**
+ * Nest's Logger, context `Healthgate`, as the health's logger: the message at the matching level, followed by
+ * the check's output (already sanitized) when the line has one, since Nest's Logger prints no fields.
+ */
+function nestHealthLogger(): HealthLogger {
+  const logger = new Logger('Healthgate')
+  const line = (fields: object, message: string): string => {
+    const { output } = fields as { output?: unknown }
+    return typeof output === 'string' && output !== '' && !message.includes(output)
+      ? `${message}: ${output}`
+      : message
+  }
+  return {
+    info: (fields, message) => logger.log(line(fields, message)),
+    warn: (fields, message) => logger.warn(line(fields, message)),
+    error: (fields, message) => logger.error(line(fields, message)),
   }
 }
 

@@ -104,8 +104,28 @@ describe('events', () => {
     await sleep(5)
     await h.evaluate()
     expect(checkEvents).toEqual(['db:undefined->pass', 'db:pass->fail'])
-    expect(statusEvents).toEqual(['pass->fail', 'fail->pass'])
+    // Readiness is 'fail' until the first result proves it passes: no listener sees a pass taken back.
+    expect(statusEvents).toEqual(['fail->pass', 'pass->fail', 'fail->pass'])
     expect(errors.length).toBeGreaterThan(0)
+  })
+})
+
+describe('readiness before the first results', () => {
+  it('is fail, not pass, until each readiness check has a result: a failing check at startup never shows a pass', async () => {
+    const h = make([
+      {
+        name: 'db',
+        check: async () => {
+          throw new Error('refused')
+        },
+      },
+    ])
+    const statusEvents: string[] = []
+    h.onStatusChange((event) => statusEvents.push(`${event.previous}->${event.current}`))
+    expect(h.readyStatus()).toBe('fail')
+    await h.evaluate()
+    expect(h.readyStatus()).toBe('fail')
+    expect(statusEvents).toEqual([])
   })
 })
 
@@ -143,8 +163,8 @@ describe('event listener errors', () => {
     await expect(h.evaluate()).resolves.toMatchObject({ status: 'fail' })
     await h.enterMaintenance()
     await sleep(0)
-    expect(seen).toEqual(['check pass', 'check fail', 'status fail'])
-    expect(errors).toEqual([checkBug, checkBug, statusBug])
+    expect(seen).toEqual(['check pass', 'status pass', 'check fail', 'status fail'])
+    expect(errors).toEqual([checkBug, statusBug, checkBug, statusBug])
   })
 })
 

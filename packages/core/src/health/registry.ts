@@ -95,6 +95,12 @@ export class Registry implements LifecycleView {
     return results
   }
 
+  /** Whether a check of `probe` has no result yet (it has not finished a first run). */
+  pending(probe: Probe): boolean {
+    for (const runner of this.#runners.values()) if (runner.tags.has(probe) && !runner.latest) return true
+    return false
+  }
+
   markStarted(): void {
     if (this.#started) return
     this.#started = true
