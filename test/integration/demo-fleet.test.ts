@@ -43,9 +43,12 @@ test('an Express and a Fastify demo join one fleet and share its budget', async 
     const express = await startDemo('express', { ...env, HEALTHGATE_INSTANCE_ID: 'express-1' })
     const fastify = await startDemo('fastify', env)
     expect(express.child.stdout).toMatch(/\/health\/fleet/)
+    // Each counts as ready in the fleet once its checks have a result: after a balancer's first probe.
     await waitFor(
-      async () =>
-        JSON.parse((await request(express.url, '/health/fleet', { headers: auth })).body).ready === 2,
+      async () => {
+        for (const { url } of [express, fastify]) await request(url, '/health/ready')
+        return JSON.parse((await request(express.url, '/health/fleet', { headers: auth })).body).ready === 2
+      },
       5000,
       50,
     )

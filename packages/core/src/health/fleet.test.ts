@@ -71,7 +71,11 @@ describe('the fleet hook', () => {
     const { fake, health, send, setDb } = await setup()
     const events: unknown[] = []
     health.onPanicChange((event) => events.push(event))
+    // Not counted as ready by the fleet before its checks have a first result.
+    expect(fake.host?.readiness()).toMatchObject({ status: 'fail', maintenance: false, draining: false })
+    expect((await send('GET', '/health')).status).toBe(200)
     expect(fake.host?.readiness()).toMatchObject({ status: 'pass', maintenance: false, draining: false })
+    await new Promise((resolve) => setTimeout(resolve, 5))
     setDb(false)
     expect((await send('GET', '/health')).status).toBe(503)
     fake.panicOutput = 'fleet panic: 0 of 3 instances ready'

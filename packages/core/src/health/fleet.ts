@@ -90,7 +90,9 @@ export class FleetLink {
       readiness: () => {
         const { status, state, maintenance } = unpanicked()
         const draining = registry.draining || registry.stopped
-        return { status, state, maintenance: maintenance.enabled, draining }
+        // Not counted as ready before its readiness checks have a first result (as readyStatus()).
+        const known = registry.pending('ready') ? 'fail' : status
+        return { status: known, state, maintenance: maintenance.enabled, draining }
       },
       onChange: (listener) => {
         const offs = [events.checks.add(listener), events.lifecycle.add(listener)]
