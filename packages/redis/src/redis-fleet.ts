@@ -217,8 +217,9 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
     let total = 0
     let ready = 0
     for (const [id, member] of members) {
-      // Instances taken out on purpose (maintenance, draining) are not part of the outage.
-      if (id === instanceId || member.maintenance || member.draining) continue
+      // Instances taken out on purpose (maintenance, draining) are not part of the outage, nor are those still
+      // starting (no check result yet): their readiness is not known.
+      if (id === instanceId || member.maintenance || member.draining || member.state === 'starting') continue
       total++
       if (isReady(member)) ready++
     }

@@ -72,7 +72,7 @@ describe('the fleet hook', () => {
     const events: unknown[] = []
     health.onPanicChange((event) => events.push(event))
     // Not counted as ready by the fleet before its checks have a first result.
-    expect(fake.host?.readiness()).toMatchObject({ status: 'fail', maintenance: false, draining: false })
+    expect(fake.host?.readiness()).toMatchObject({ status: 'fail', state: 'starting', maintenance: false })
     expect((await send('GET', '/health')).status).toBe(200)
     expect(fake.host?.readiness()).toMatchObject({ status: 'pass', maintenance: false, draining: false })
     await new Promise((resolve) => setTimeout(resolve, 5))

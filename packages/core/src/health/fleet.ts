@@ -90,9 +90,12 @@ export class FleetLink {
       readiness: () => {
         const { status, state, maintenance } = unpanicked()
         const draining = registry.draining || registry.stopped
-        // Not counted as ready before its readiness checks have a first result (as readyStatus()).
-        const known = registry.pending('ready') ? 'fail' : status
-        return { status: known, state, maintenance: maintenance.enabled, draining }
+        // Before its readiness checks have a first result it is still starting: not ready (as readyStatus()),
+        // and not failing either, so that a fleet starting at once does not panic.
+        if (registry.pending('ready') && state === 'ready') {
+          return { status: 'fail', state: 'starting', maintenance: maintenance.enabled, draining }
+        }
+        return { status, state, maintenance: maintenance.enabled, draining }
       },
       onChange: (listener) => {
         const offs = [events.checks.add(listener), events.lifecycle.add(listener)]
