@@ -25,6 +25,7 @@ async function flap(
     periodMs: PERIOD_MS,
     durationMs: DURATION_MS,
     concurrency: 8,
+    pauseMs: 1,
   }
   const result = await child.call<FlapResult>(request)
   const { finalBody, ...summary } = result

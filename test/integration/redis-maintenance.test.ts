@@ -34,7 +34,7 @@ async function proxied(): Promise<{ proxy: FaultProxy; client: Redis }> {
   const proxy = await createFaultProxy({ target: endpointOf(REDIS_URL, 6379) })
   cleanups.push(() => proxy.close())
   const client = connect({ host: proxy.host, port: proxy.port })
-  await waitFor(() => client.status === 'ready', 2000)
+  await waitFor(() => client.status === 'ready', 5000)
   return { proxy, client }
 }
 
@@ -185,7 +185,7 @@ describe('redisMaintenance', () => {
     await store.ready
     await store.set(true, 'draining')
     proxy.setMode('reset')
-    await waitFor(() => store.read().stale === true, 1000)
+    await waitFor(() => store.read().stale === true, 3000)
     expect(store.read()).toMatchObject({
       enabled: true,
       reason: 'draining',
@@ -200,7 +200,9 @@ describe('redisMaintenance', () => {
     // Meanwhile the flag was cleared by someone else: seen once Redis is back.
     await admin.hdel(key, 'instance:r')
     proxy.setMode('pass')
-    await waitFor(() => store.read().stale === undefined, 2000)
+    // Recovery, not its speed: under a loaded Redis and machine (the flapping test runs beside this one) the
+    // reconnect and the next refresh took over 2 s once.
+    await waitFor(() => store.read().stale === undefined, 5000)
     expect(store.read()).toEqual({ enabled: false, source: 'redis' })
   })
 
@@ -212,14 +214,16 @@ describe('redisMaintenance', () => {
     await store.ready
     await store.set(true, 'kept')
     proxy.setMode('blackhole')
-    await waitFor(() => store.read().stale === true, 1000)
+    await waitFor(() => store.read().stale === true, 3000)
     const bytes = proxy.stats.bytesIn
     await sleep(500)
     // One read is outstanding; no further one is queued behind it.
     expect(proxy.stats.bytesIn).toBe(bytes)
     expect(store.read()).toMatchObject({ enabled: true, reason: 'kept', stale: true })
     proxy.setMode('pass')
-    await waitFor(() => store.read().stale === undefined, 2000)
+    // Recovery, not its speed: under a loaded Redis and machine (the flapping test runs beside this one) the
+    // reconnect and the next refresh took over 2 s once.
+    await waitFor(() => store.read().stale === undefined, 5000)
     expect(store.read()).toMatchObject({ enabled: true, reason: 'kept', scope: 'instance' })
   })
 
@@ -230,9 +234,9 @@ describe('redisMaintenance', () => {
     expect(proxy.stats.activeConnections).toBe(1)
     const store = redisMaintenance({ client, key, instanceId: 'c' })
     await store.ready
-    await waitFor(() => proxy.stats.activeConnections === 2, 1000)
+    await waitFor(() => proxy.stats.activeConnections === 2, 3000)
     await store.close()
-    await waitFor(() => proxy.stats.activeConnections === 1, 1000)
+    await waitFor(() => proxy.stats.activeConnections === 1, 3000)
     expect(client.status).toBe('ready')
     expect(await client.ping()).toBe('PONG')
     await store.close()
