@@ -180,7 +180,9 @@ describe('amqpCheck({ url })', () => {
     await waitFor(async () => (await run(definition)).ok, 2000)
   })
 
-  test('slow broker: passes under the deadline, fails at it', async () => {
+  test('slow broker: passes under the deadline, fails at it, and the connection cut off leaves no timer', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
+    const before = timers()
     const { proxy, url } = await proxied()
     const definition = later(amqpCheck({ url }), (d) => d.close())
     expect(await run(definition)).toMatchObject({ ok: true })
@@ -193,5 +195,10 @@ describe('amqpCheck({ url })', () => {
     expect(message(tooSlow)).toBe('timed out after 300 ms')
     // The deadline (300 ms) bounds it: no hang. The margin holds on a busy machine (quiet runs answer within 75 ms of it).
     expect(tooSlow.ms).toBeLessThan(300 + 700)
+    // The connection cut off at the deadline is torn down: amqplib's two heartbeat intervals stop with it
+    // (they kept running, and kept the process alive, when the socket was destroyed without an error).
+    proxy.setMode('pass')
+    await definition.close()
+    await waitFor(() => timers() <= before, 3000)
   })
 })

@@ -180,8 +180,10 @@ const loadConnect = peerExport<Connect>('amqplib', 'connect', () => import('amqp
 function destroy(model: ChannelModel): void {
   model.on('error', noop)
   model.close().catch(noop)
-  const stream = (model.connection as unknown as { stream?: { destroy?: () => void } }).stream
-  stream?.destroy?.()
+  // With an error: amqplib tears a connection down (its heartbeat timers, its channels) on the socket's
+  // 'error' or 'end' only. A plain destroy() leaves both heartbeat intervals running, referenced, forever.
+  const stream = (model.connection as unknown as { stream?: { destroy?: (error?: Error) => void } }).stream
+  stream?.destroy?.(new Error('connection cut off by the health check'))
 }
 
 /** The `{ url }` target: one connection of the check's own, opened lazily and replaced on failure. */

@@ -1,7 +1,11 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { build } from 'esbuild'
+import { build, stop } from 'esbuild'
+
+// esbuild keeps a service process for its API calls; inside jest it stays referenced, and the worker (or the
+// process, in band) could not exit when its tests were done. Stopped once the test file's tests are.
+afterAll(() => stop())
 
 const ROOT = resolve(__dirname, '../../..')
 // Inside the repository so that the bundle's external imports (express, ...) resolve to its node_modules.
