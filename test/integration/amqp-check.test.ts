@@ -1,35 +1,16 @@
-import net from 'node:net'
 import { amqpCheck } from '@healthgate/amqp'
 import { type CheckOutcome, createHealth } from '@healthgate/core'
 import amqp from 'amqplib'
-import { probeBlackHole } from '../support/black-hole.js'
-import { createFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
-import { runCheck as run } from '../support/run-check.js'
-import { AMQP_URL, endpointOf, uniqueSuffix, withEndpoint } from '../support/services.js'
+import { cleanupRegistry } from '../support/cleanup.js'
+import { proxiedService } from '../support/fault-proxy.js'
+import { ownConnectionFaults } from '../support/own-connection-faults.js'
+import { closedPort } from '../support/ports.js'
+import { failureMessage, runCheck as run } from '../support/run-check.js'
+import { AMQP_URL, uniqueSuffix } from '../support/services.js'
 import { sleep, waitFor } from '../support/wait.js'
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-const cleanups: Array<() => unknown> = []
-const later = <T>(value: T, cleanup: (value: T) => unknown): T => {
-  cleanups.push(() => cleanup(value))
-  return value
-}
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function proxied(): Promise<{ proxy: FaultProxy; url: string }> {
-  const proxy = later(await createFaultProxy({ target: endpointOf(AMQP_URL, 5672) }), (p) => p.close())
-  return { proxy, url: withEndpoint(AMQP_URL, proxy) }
-}
+const later = cleanupRegistry()
+const proxied = () => proxiedService(later, AMQP_URL, 5672)
 
 async function appConnection(url = AMQP_URL): Promise<amqp.ChannelModel> {
   const connection = later(await amqp.connect(url), (c) => c.close().catch(() => {}))
@@ -38,7 +19,7 @@ async function appConnection(url = AMQP_URL): Promise<amqp.ChannelModel> {
   return connection
 }
 
-const message = (result: Awaited<ReturnType<typeof run>>): string => (result.ok ? '' : result.error.message)
+const message = failureMessage
 
 describe('amqpCheck options', () => {
   test('reject a bad target or option with a TypeError naming it', () => {
@@ -67,7 +48,7 @@ describe('amqpCheck({ connection })', () => {
     const setup = await connection.createChannel()
     const queue = `healthgate-${uniqueSuffix()}`
     await setup.assertQueue(queue, { autoDelete: true })
-    cleanups.push(() => setup.deleteQueue(queue).catch(() => {}))
+    later(setup, (channel) => channel.deleteQueue(queue).catch(() => {}))
     const definition = amqpCheck({ connection }, { queues: [queue], exchanges: ['amq.direct'] })
     const result = await run(definition)
     expect(result).toMatchObject({
@@ -151,20 +132,6 @@ describe('amqpCheck({ url })', () => {
     expect(JSON.stringify([result, report])).not.toContain('s3cret-pw')
   })
 
-  test('black-holed: fails within its deadline, at most one connection attempt per TTL over 3 s, recovers', async () => {
-    const { proxy, url } = await proxied()
-    const definition = later(amqpCheck({ url }), (d) => d.close())
-    expect(await run(definition)).toMatchObject({ ok: true })
-    const probe = await probeBlackHole(definition, proxy, { timeoutMs: 300, cacheTtlMs: 1000 })
-    expect(probe.statuses).toEqual(['fail'])
-    // The deadline (300 ms) bounds it: no hang. The margin holds on a busy machine (quiet runs answer within 75 ms of it).
-    expect(probe.slowestMs).toBeLessThan(300 + 700)
-    expect(probe.evaluations).toBeGreaterThan(10)
-    expect(probe.connections).toBeLessThanOrEqual(3)
-    proxy.setMode('pass')
-    await waitFor(async () => (await run(definition)).ok, 4000)
-  })
-
   test('reset mid-reply fails the check, then it recovers on a new connection', async () => {
     const { proxy, url } = await proxied()
     const definition = later(amqpCheck({ url }), (d) => d.close())
@@ -180,25 +147,5 @@ describe('amqpCheck({ url })', () => {
     await waitFor(async () => (await run(definition)).ok, 2000)
   })
 
-  test('slow broker: passes under the deadline, fails at it, and the connection cut off leaves no timer', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
-    const before = timers()
-    const { proxy, url } = await proxied()
-    const definition = later(amqpCheck({ url }), (d) => d.close())
-    expect(await run(definition)).toMatchObject({ ok: true })
-    proxy.setMode('latency', { latencyMs: 50 })
-    const slow = await run(definition, 1000)
-    expect(slow).toMatchObject({ ok: true })
-    expect(((slow.ok ? slow.value : {}) as CheckOutcome).observedValue).toBeGreaterThanOrEqual(90)
-    proxy.setMode('latency', { latencyMs: 400 })
-    const tooSlow = await run(definition, 300)
-    expect(message(tooSlow)).toBe('timed out after 300 ms')
-    // The deadline (300 ms) bounds it: no hang. The margin holds on a busy machine (quiet runs answer within 75 ms of it).
-    expect(tooSlow.ms).toBeLessThan(300 + 700)
-    // The connection cut off at the deadline is torn down: amqplib's two heartbeat intervals stop with it
-    // (they kept running, and kept the process alive, when the socket was destroyed without an error).
-    proxy.setMode('pass')
-    await definition.close()
-    await waitFor(() => timers() <= before, 3000)
-  })
+  ownConnectionFaults({ check: (url) => amqpCheck({ url }), proxied, later })
 })

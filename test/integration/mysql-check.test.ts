@@ -1,37 +1,18 @@
-import net from 'node:net'
 import type { CheckOutcome } from '@healthgate/core'
 import { createHealth } from '@healthgate/core'
 import { mysqlCheck } from '@healthgate/mysql'
 import mysql from 'mysql2'
 import mysqlPromise from 'mysql2/promise'
 import { probeBlackHole } from '../support/black-hole.js'
-import { createFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
-import { runCheck as run } from '../support/run-check.js'
-import { endpointOf, MYSQL_URL, uniqueSuffix, withEndpoint } from '../support/services.js'
+import { cleanupRegistry } from '../support/cleanup.js'
+import { proxiedService } from '../support/fault-proxy.js'
+import { closedPort } from '../support/ports.js'
+import { failureMessage, runCheck as run } from '../support/run-check.js'
+import { MYSQL_URL, uniqueSuffix } from '../support/services.js'
 import { sleep, waitFor } from '../support/wait.js'
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-const cleanups: Array<() => unknown> = []
-const later = <T>(value: T, cleanup: (value: T) => unknown): T => {
-  cleanups.push(() => cleanup(value))
-  return value
-}
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function proxied(): Promise<{ proxy: FaultProxy; url: string }> {
-  const proxy = later(await createFaultProxy({ target: endpointOf(MYSQL_URL, 3306) }), (p) => p.close())
-  return { proxy, url: withEndpoint(MYSQL_URL, proxy) }
-}
+const later = cleanupRegistry()
+const proxied = () => proxiedService(later, MYSQL_URL, 3306)
 
 function appPool(url: string, connectionLimit = 10): mysqlPromise.Pool {
   const pool = later(mysqlPromise.createPool({ uri: url, connectionLimit }), (p) => p.end().catch(() => {}))
@@ -44,7 +25,7 @@ function appPool(url: string, connectionLimit = 10): mysqlPromise.Pool {
 const openConnections = (pool: mysqlPromise.Pool): number =>
   (pool.pool as unknown as { _allConnections: { length: number } })._allConnections.length
 
-const message = (result: Awaited<ReturnType<typeof run>>): string => (result.ok ? '' : result.error.message)
+const message = failureMessage
 
 describe('mysqlCheck options', () => {
   test('reject a bad target or option with a TypeError naming it', () => {
@@ -107,8 +88,8 @@ describe('mysqlCheck({ pool })', () => {
     const { proxy, url } = await proxied()
     const pool = appPool(url, 2)
     const held = [await pool.getConnection(), await pool.getConnection()]
-    cleanups.push(() => {
-      for (const connection of held) connection.release()
+    later(held, (connections) => {
+      for (const connection of connections) connection.release()
     })
     const bytesBefore = proxy.stats.bytesIn
     const result = await run(mysqlCheck({ pool }))

@@ -1,37 +1,18 @@
-import net from 'node:net'
 import { type CheckOutcome, createHealth } from '@healthgate/core'
 import { natsCheck } from '@healthgate/nats'
 import { connect } from 'nats'
-import { probeBlackHole } from '../support/black-hole.js'
-import { createFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
-import { runCheck as run } from '../support/run-check.js'
-import { endpointOf, NATS_URL, withEndpoint } from '../support/services.js'
+import { cleanupRegistry } from '../support/cleanup.js'
+import { proxiedService } from '../support/fault-proxy.js'
+import { ownConnectionFaults } from '../support/own-connection-faults.js'
+import { closedPort } from '../support/ports.js'
+import { failureMessage, runCheck as run } from '../support/run-check.js'
+import { NATS_URL } from '../support/services.js'
 import { sleep, waitFor } from '../support/wait.js'
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+const later = cleanupRegistry()
+const proxied = () => proxiedService(later, NATS_URL, 4222)
 
-const cleanups: Array<() => unknown> = []
-const later = <T>(value: T, cleanup: (value: T) => unknown): T => {
-  cleanups.push(() => cleanup(value))
-  return value
-}
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function proxied(): Promise<{ proxy: FaultProxy; url: string }> {
-  const proxy = later(await createFaultProxy({ target: endpointOf(NATS_URL, 4222) }), (p) => p.close())
-  return { proxy, url: withEndpoint(NATS_URL, proxy) }
-}
-
-const message = (result: Awaited<ReturnType<typeof run>>): string => (result.ok ? '' : result.error.message)
+const message = failureMessage
 
 describe('natsCheck options', () => {
   test('reject a bad target or option with a TypeError naming it', () => {
@@ -125,20 +106,6 @@ describe('natsCheck({ servers })', () => {
     expect(JSON.stringify([result, report])).not.toContain('s3cret-pw')
   })
 
-  test('black-holed: fails within its deadline, at most one connection attempt per TTL over 3 s, recovers', async () => {
-    const { proxy, url } = await proxied()
-    const definition = later(natsCheck({ servers: url }), (d) => d.close())
-    expect(await run(definition)).toMatchObject({ ok: true })
-    const probe = await probeBlackHole(definition, proxy, { timeoutMs: 300, cacheTtlMs: 1000 })
-    expect(probe.statuses).toEqual(['fail'])
-    // The deadline (300 ms) bounds it: no hang. The margin holds on a busy machine (quiet runs answer within 75 ms of it).
-    expect(probe.slowestMs).toBeLessThan(300 + 700)
-    expect(probe.evaluations).toBeGreaterThan(10)
-    expect(probe.connections).toBeLessThanOrEqual(3)
-    proxy.setMode('pass')
-    await waitFor(async () => (await run(definition)).ok, 4000)
-  })
-
   test('reset mid-reply fails the check, then it recovers on a new connection', async () => {
     const { proxy, url } = await proxied()
     const definition = later(natsCheck({ servers: url }), (d) => d.close())
@@ -155,18 +122,5 @@ describe('natsCheck({ servers })', () => {
     expect(proxy.stats.connections).toBe(2)
   })
 
-  test('slow server: passes under the deadline, fails at it', async () => {
-    const { proxy, url } = await proxied()
-    const definition = later(natsCheck({ servers: url }), (d) => d.close())
-    expect(await run(definition)).toMatchObject({ ok: true })
-    proxy.setMode('latency', { latencyMs: 50 })
-    const slow = await run(definition, 500)
-    expect(slow).toMatchObject({ ok: true })
-    expect(((slow.ok ? slow.value : {}) as CheckOutcome).observedValue).toBeGreaterThanOrEqual(90)
-    proxy.setMode('latency', { latencyMs: 400 })
-    const tooSlow = await run(definition, 300)
-    expect(message(tooSlow)).toBe('timed out after 300 ms')
-    // The deadline (300 ms) bounds it: no hang. The margin holds on a busy machine (quiet runs answer within 75 ms of it).
-    expect(tooSlow.ms).toBeLessThan(300 + 700)
-  })
+  ownConnectionFaults({ check: (url) => natsCheck({ servers: url }), proxied, later })
 })

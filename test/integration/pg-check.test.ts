@@ -1,34 +1,15 @@
-import net from 'node:net'
 import type { CheckOutcome } from '@healthgate/core'
 import { pgCheck } from '@healthgate/pg'
 import pg from 'pg'
-import { createFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
+import { cleanupRegistry } from '../support/cleanup.js'
+import { proxiedService } from '../support/fault-proxy.js'
+import { closedPort } from '../support/ports.js'
 import { runCheck as run } from '../support/run-check.js'
-import { endpointOf, PG_URL, uniqueSuffix, withEndpoint } from '../support/services.js'
+import { PG_URL, uniqueSuffix } from '../support/services.js'
 import { sleep, waitFor } from '../support/wait.js'
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-const cleanups: Array<() => unknown> = []
-const later = <T>(value: T, cleanup: (value: T) => unknown): T => {
-  cleanups.push(() => cleanup(value))
-  return value
-}
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function proxied(): Promise<{ proxy: FaultProxy; url: string }> {
-  const proxy = later(await createFaultProxy({ target: endpointOf(PG_URL, 5432) }), (p) => p.close())
-  return { proxy, url: withEndpoint(PG_URL, proxy) }
-}
+const later = cleanupRegistry()
+const proxied = () => proxiedService(later, PG_URL, 5432)
 
 function appPool(url: string, max = 10): pg.Pool {
   const pool = later(new pg.Pool({ connectionString: url, max }), (p) => p.end())
@@ -70,8 +51,8 @@ describe('pgCheck({ pool })', () => {
       const { proxy, url } = await proxied()
       const pool = appPool(url, 2)
       const held = [await pool.connect(), await pool.connect()]
-      cleanups.push(() => {
-        for (const client of held) client.release()
+      later(held, (clients) => {
+        for (const client of clients) client.release()
       })
       return { proxy, pool, held }
     }

@@ -1,4 +1,5 @@
 import net from 'node:net'
+import { endpointOf, withEndpoint } from './services.js'
 
 /**
  * - `pass`: forward both ways.
@@ -203,4 +204,19 @@ export async function createFaultProxy(options: FaultProxyOptions): Promise<Faul
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+/**
+ * A fault proxy in front of the service at `serviceUrl` (closed after the test through `later`), and the
+ * service's URL pointed at the proxy.
+ */
+export async function proxiedService(
+  later: <T>(value: T, cleanup: (value: T) => unknown) => T,
+  serviceUrl: string,
+  defaultPort: number,
+): Promise<{ proxy: FaultProxy; url: string }> {
+  const proxy = later(await createFaultProxy({ target: endpointOf(serviceUrl, defaultPort) }), (p) =>
+    p.close(),
+  )
+  return { proxy, url: withEndpoint(serviceUrl, proxy) }
 }

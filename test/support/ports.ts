@@ -35,3 +35,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   if (port === undefined) throw new Error('No free port')
   return port
 }
+
+/** A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago): connections to it are refused. */
+export async function closedPort(): Promise<number> {
+  const [port] = await freePorts(1)
+  return port as number
+}

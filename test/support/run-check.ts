@@ -16,3 +16,6 @@ export async function runCheck(definition: CheckDefinition, timeoutMs = 1000): P
     clearTimeout(timer)
   }
 }
+
+/** The error message of a failed run, '' for a passing one. */
+export const failureMessage = (result: Settled): string => (result.ok ? '' : result.error.message)
