@@ -1,6 +1,9 @@
 // Fleet awareness through the real Redis: membership and expiry, the fleet view, the disruption budget
 // (atomic across instances), Redis down, and the panic threshold.
-import type { PanicChangeEvent } from '@healthgate/core'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileMaintenance, type PanicChangeEvent } from '@healthgate/core'
 import type { FleetView } from '@healthgate/redis'
 import { startChild } from '../reliability/support/child.js'
 import { cleanupRegistry } from '../support/cleanup.js'
@@ -112,6 +115,32 @@ describe('redisFleet', () => {
     expect((await b!.del()).status).toBe(200)
     expect((await c!.put('{"force":true}')).status).toBe(200)
     expect(c!.health.maintenance.enabled).toBe(true)
+  })
+
+  test('budget: a flag file counts once the budget admits it; refused, the instance stays in the balancer', async () => {
+    const where = await setup()
+    const dir = later(mkdtempSync(join(tmpdir(), 'healthgate-fleet-')), (d) => rmSync(d, { recursive: true }))
+    const file = join(dir, 'maintenance')
+    const store = fileMaintenance({ path: file, pollMs: 50 })
+    const a = await instance(where, 'a', { minAvailable: 1 })
+    const b = await instance(where, 'b', { minAvailable: 1 }, REDIS_URL, store)
+    await waitFor(async () => allReady(await a.view(), 2), 2000, 20)
+    expect((await a.put('{"reason":"deploy a"}')).status).toBe(200)
+    // The deploy script touches b's flag file while a is out: 1 ready of 2 leaves no room.
+    writeFileSync(file, 'deploy b')
+    await waitFor(() => b.health.maintenance.note !== undefined, 3000, 20)
+    expect(b.health.maintenance).toMatchObject({ enabled: false, source: 'file' })
+    expect(b.health.maintenance.note).toMatch(/not entered: .*disruption budget \(minAvailable: 1\)/)
+    expect((await b.server.get('/health/ready')).status).toBe(200)
+    // a comes back: b's flag is admitted at the next ask, and b drains.
+    expect((await a.del()).status).toBe(200)
+    await waitFor(() => b.health.maintenance.enabled, 3000, 20)
+    expect((await b.server.get('/health/ready')).status).toBe(503)
+    // Now a is refused: b's file counts in the fleet like any maintenance.
+    await waitFor(async () => (await a.view()).instances.some((m) => m.id === 'b' && m.maintenance), 3000, 20)
+    expect((await a.put('{"reason":"deploy a again"}')).status).toBe(409)
+    rmSync(file)
+    await waitFor(() => !b.health.maintenance.enabled, 3000, 20)
   })
 
   test('budget: five concurrent requests on five instances with minAvailable 4 admit exactly one, 20 times', async () => {

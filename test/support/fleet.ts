@@ -1,6 +1,6 @@
 // Fleet members for the tests against the real Redis: each with its own client, a critical `db` check
 // driven by `state.dbUp`, and the admin API on a loopback port. Keys are unique per test and deleted after it.
-import { createHealth } from '@healthgate/core'
+import { createHealth, type MaintenanceStore } from '@healthgate/core'
 import { type FleetView, type RedisFleetOptions, redisFleet } from '@healthgate/redis'
 import { Redis } from 'ioredis'
 import type { cleanupRegistry } from './cleanup.js'
@@ -32,6 +32,7 @@ export function fleetTools(later: ReturnType<typeof cleanupRegistry>) {
     instanceId: string,
     options: Partial<RedisFleetOptions> = {},
     redisUrl = REDIS_URL,
+    maintenance?: MaintenanceStore,
   ) {
     const client = later(new Redis(redisUrl, { retryStrategy: (times) => Math.min(times * 50, 500) }), (c) =>
       c.disconnect(),
@@ -54,6 +55,7 @@ export function fleetTools(later: ReturnType<typeof cleanupRegistry>) {
       createHealth({
         version: '1.2.3',
         fleet,
+        ...(maintenance ? { maintenance } : {}),
         checks: [
           {
             name: 'db',

@@ -106,10 +106,9 @@ export class Health {
       this.#events.readinessChanged(this.#readyStatus)
       this.#drainChanged()
     })
-    this.#maintenance = new MaintenanceSwitch(settings.maintenance, () => {
-      this.#maintenanceChanged()
-      this.#registry.changed()
-    })
+    const { fleet } = settings
+    const admit = fleet && (() => fleet.admitMaintenance({ force: false }))
+    this.#maintenance = new MaintenanceSwitch(settings.maintenance, () => this.#maintenanceChanged(), admit)
     this.#maintenanceOn = this.#maintenance.read().enabled
     this.#evaluator = new Evaluator(this.#registry, this.#maintenance, settings.startup, () =>
       this.#fleet?.panic(),
@@ -363,11 +362,13 @@ export class Health {
 
   #maintenanceChanged(): void {
     const state = this.#maintenance.read()
-    if (state.enabled === this.#maintenanceOn) return
-    this.#maintenanceOn = state.enabled
-    const event: MaintenanceChangeEvent = { enabled: state.enabled, source: state.source }
-    if (state.enabled && state.reason !== undefined) event.reason = state.reason
-    this.#events.maintenance.emit(event)
+    if (state.enabled !== this.#maintenanceOn) {
+      this.#maintenanceOn = state.enabled
+      const event: MaintenanceChangeEvent = { enabled: state.enabled, source: state.source }
+      if (state.enabled && state.reason !== undefined) event.reason = state.reason
+      this.#events.maintenance.emit(event)
+    }
+    this.#registry.changed()
   }
 
   #drainChanged(): void {

@@ -125,5 +125,7 @@ function maintenanceNotes(report: HealthReport): string[] {
   }
   if (maintenance.stale)
     notes.push(maintenance.note ?? `maintenance state from ${maintenance.source} may be stale`)
+  // A maintenance a store asked for and a fleet's budget holds back: why this instance still serves.
+  else if (!maintenance.enabled && maintenance.note) notes.push(maintenance.note)
   return notes
 }

@@ -1,9 +1,21 @@
 // The fleet hook with a fake fleet: the panic turns a failing readiness (and only that) into 200 `warn`,
 // the budget's refusal is a 409 naming it, force reaches the fleet, leaving is never asked about.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileMaintenance } from '../file-maintenance.js'
 import { createHandler } from '../handler.js'
 import { createHealth } from '../health.js'
 import type { FleetHost, HealthFleet } from './fleet.js'
 import { MaintenanceRefusedError } from './fleet.js'
+
+async function until(condition: () => boolean, timeoutMs = 4000): Promise<void> {
+  const started = performance.now()
+  while (!condition()) {
+    if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
 
 function fakeFleet() {
   const fake = {
@@ -149,5 +161,47 @@ describe('the fleet hook', () => {
     expect(reply?.status).toBe(404)
     expect(() => createHealth({ fleet: {} as never })).toThrow(/`fleet`/)
     await health.close()
+  })
+
+  test('a flag file counts once the budget admits it: refused, the instance serves on and says why', async () => {
+    const { fake, fleet } = fakeFleet()
+    const dir = mkdtempSync(join(tmpdir(), 'healthgate-fleet-'))
+    const file = join(dir, 'maintenance')
+    const store = fileMaintenance({ path: file, pollMs: 20 })
+    fake.refuse = true
+    const health = createHealth({ fleet, maintenance: store })
+    const handler = createHandler(health, { details: 'always' })
+    try {
+      writeFileSync(file, 'deploy 7')
+      await store.refresh()
+      await until(() => health.maintenance.note !== undefined && fake.admitted.length > 0)
+      expect(fake.admitted[0]).toBe(false) // never forced
+      expect(health.maintenance).toMatchObject({ enabled: false, source: 'file' })
+      expect(health.maintenance.note).toMatch(
+        /^maintenance requested but not entered: refused by the disruption budget \(minAvailable: 2\)/,
+      )
+      const serving = await handler.respond({ method: 'GET', url: '/health/ready', headers: {} })
+      expect(serving?.status).toBe(200)
+      expect(JSON.parse(serving?.body ?? '{}').notes).toEqual([health.maintenance.note])
+      // The budget allows it: taken at the next ask (within a second), the reservation released.
+      fake.refuse = false
+      await until(() => health.maintenance.enabled)
+      expect(health.maintenance).toMatchObject({ enabled: true, source: 'file', reason: 'deploy 7' })
+      expect(fake.released).toBe(1)
+      expect((await handler.respond({ method: 'GET', url: '/health/ready', headers: {} }))?.status).toBe(503)
+      // Leaving is never asked about; the next flag asks again.
+      rmSync(file)
+      await store.refresh()
+      await until(() => !health.maintenance.enabled)
+      const asked = fake.admitted.length
+      fake.refuse = true
+      writeFileSync(file, 'deploy 8')
+      await store.refresh()
+      await until(() => fake.admitted.length > asked)
+      expect(health.maintenance.enabled).toBe(false)
+    } finally {
+      await health.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
