@@ -128,7 +128,8 @@ describe('redisFleet', () => {
     expect((await a.put('{"reason":"deploy a"}')).status).toBe(200)
     // The deploy script touches b's flag file while a is out: 1 ready of 2 leaves no room.
     writeFileSync(file, 'deploy b')
-    await waitFor(() => b.health.maintenance.note !== undefined, 3000, 20)
+    // Held while the budget is asked ("waiting for the disruption budget"), then refused.
+    await waitFor(() => /not entered/.test(b.health.maintenance.note ?? ''), 3000, 20)
     expect(b.health.maintenance).toMatchObject({ enabled: false, source: 'file' })
     expect(b.health.maintenance.note).toMatch(/not entered: .*disruption budget \(minAvailable: 1\)/)
     expect((await b.server.get('/health/ready')).status).toBe(200)
