@@ -63,7 +63,7 @@ export class Evaluator {
   /** Readiness from the latest results, without running anything (for status-change events). */
   readyStatus(): Status {
     // Not known to pass before every readiness check has a first result: 'fail', as while starting, so that
-    // no listener (logs, metrics, gRPC Watch) sees a pass that the first results then take back.
+    // no listener (logs, metrics, the fleet) sees a pass that the first results then take back.
     if (this.#registry.pending('ready')) return 'fail'
     return this.#latestReady(this.#panic()).status
   }
